@@ -1,0 +1,120 @@
+"""Settings: one frozen dataclass, read once from flags and ``BERTH_*`` variables.
+
+Flags win over the environment, the environment over defaults. Nothing else in
+berth reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting has a value berth cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./berth-data")
+    listen: str = "127.0.0.1:5000"
+    region: str = "us-east-1"
+    account_id: str | None = None
+    database_url: str | None = None
+    blob_store: str | None = None
+    public_url: str | None = None
+    workers: int = 1
+    upload_expiry_seconds: int = 24 * 3600
+    log_level: str = "info"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+    @property
+    def resolved_database_url(self) -> str:
+        """SQLAlchemy URL: SQLite in the data dir unless BERTH_DATABASE_URL says otherwise."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'berth.db').resolve()}"
+        return async_database_url(url)
+
+    @property
+    def resolved_blob_store(self) -> str:
+        return self.blob_store or f"file://{(self.data_dir / 'blobs').resolve()}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.listen}").rstrip("/")
+
+
+_ENV = {
+    "data_dir": "BERTH_DATA_DIR",
+    "listen": "BERTH_LISTEN",
+    "region": "BERTH_REGION",
+    "account_id": "BERTH_ACCOUNT_ID",
+    "database_url": "BERTH_DATABASE_URL",
+    "blob_store": "BERTH_BLOB_STORE",
+    "public_url": "BERTH_PUBLIC_URL",
+    "workers": "BERTH_WORKERS",
+    "upload_expiry_seconds": "BERTH_UPLOAD_EXPIRY_SECONDS",
+    "log_level": "BERTH_LOG_LEVEL",
+}
+
+
+def load_settings(environ: Mapping[str, str], overrides: Mapping[str, object] | None = None
+                  ) -> Settings:
+    """Build Settings from the environment and flag overrides (None means 'not given')."""
+    values: dict[str, object] = {}
+    for name, var in _ENV.items():
+        if environ.get(var):
+            values[name] = environ[var]
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+    kinds = {f.name: f.type for f in fields(Settings)}
+    for name, value in list(values.items()):
+        if kinds[name] in ("int",):
+            values[name] = _int(name, value)
+        elif name == "data_dir":
+            values[name] = Path(str(value))
+    settings = Settings(**values)  # type: ignore[arg-type]
+    _validate(settings)
+    return settings
+
+
+def async_database_url(url: str) -> str:
+    """Map the URLs users write onto SQLAlchemy's async drivers."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+    return url
+
+
+def _int(name: str, value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, not {value!r}") from None
+
+
+def _validate(settings: Settings) -> None:
+    if settings.account_id is not None and not re.fullmatch(r"\d{12}", settings.account_id):
+        raise ConfigError("BERTH_ACCOUNT_ID must be 12 digits")
+    if not re.fullmatch(r"[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", settings.listen):
+        raise ConfigError(f"listen address must be HOST:PORT, not {settings.listen!r}")
+    if settings.workers < 1:
+        raise ConfigError("workers must be at least 1")
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", settings.region):
+        raise ConfigError(f"region {settings.region!r} is not a region name like us-east-1")
+
+
+def default_environ() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,1 @@
+"""The /v2/ data plane: one route table, thin handlers."""

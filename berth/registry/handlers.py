@@ -1,0 +1,239 @@
+"""/v2/ handlers: parse the request, call one service, render the answer.
+
+Handler names are the operations of the distribution spec.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from berth.errors import BerthError, ManifestTooLarge, Unsupported
+from berth.oci.manifest import MAX_MANIFEST_BYTES
+from berth.registry.hosts import account_for_host
+from berth.registry.responses import API_VERSION, BlobResponse, empty, json_response
+from berth.services import Services
+from berth.services.blobs import parse_digest
+from berth.services.images import acceptable
+from berth.storage.meta import Repository
+
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10000
+CHUNK_MIN_LENGTH = "0"  # any chunk size is accepted; S3-backed nodes raise this
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _account(request: Request) -> str:
+    return account_for_host(request.headers.get("host"), _services(request).default_account)
+
+
+async def _repo(request: Request) -> Repository:
+    return await _services(request).repositories.get(
+        _account(request), request.path_params["name"])
+
+
+async def _push_repo(request: Request) -> Repository:
+    return await _services(request).repositories.for_push(
+        _account(request), request.path_params["name"])
+
+
+def _content_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _page(request: Request) -> tuple[int, str | None]:
+    raw = request.query_params.get("n")
+    n = DEFAULT_PAGE if raw is None or not raw.isdigit() else min(int(raw), MAX_PAGE)
+    return n, request.query_params.get("last") or None
+
+
+def _next_link(path: str, n: int, items: list[str]) -> dict[str, str]:
+    if n == 0 or len(items) < n:
+        return {}
+    return {"Link": f'<{path}?{urlencode({"n": n, "last": items[-1]})}>; rel="next"'}
+
+
+def _upload_location(name: str, upload_id: str) -> str:
+    return f"/v2/{name}/blobs/uploads/{upload_id}"
+
+
+def _upload_headers(name: str, upload_id: str, size: int) -> dict[str, str]:
+    return {"Location": _upload_location(name, upload_id), "Docker-Upload-UUID": upload_id,
+            "Range": f"0-{max(size - 1, 0)}"}
+
+
+# base and catalog
+
+async def check_api(request: Request) -> Response:
+    return json_response({})
+
+
+async def get_catalog(request: Request) -> Response:
+    n, last = _page(request)
+    names = [] if n == 0 else await _services(request).repositories.catalog(
+        _account(request), last, n)
+    return json_response({"repositories": names}, headers=_next_link("/v2/_catalog", n, names))
+
+
+# blobs
+
+async def get_blob(request: Request) -> Response:
+    services = _services(request)
+    repo = await _repo(request)
+    read = await services.blobs.open(repo, parse_digest(request.path_params["digest"]),
+                                     request.headers.get("range"))
+    headers = {"Content-Length": str(read.length), "Docker-Content-Digest": str(read.digest),
+               "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
+               "ETag": f'"{read.digest}"', "Cache-Control": "max-age=31536000"}
+    if read.partial:
+        headers["Content-Range"] = read.content_range
+    return BlobResponse(206 if read.partial else 200, headers, read.path,
+                        lambda: services.blobs.stream(read), head=request.method == "HEAD")
+
+
+async def delete_blob(request: Request) -> Response:
+    digest = parse_digest(request.path_params["digest"])
+    await _services(request).blobs.unlink(await _repo(request), digest)
+    return empty(202, {"Docker-Content-Digest": str(digest)})
+
+
+# uploads
+
+async def start_upload(request: Request) -> Response:
+    services = _services(request)
+    name = request.path_params["name"]
+    repo = await _push_repo(request)
+    params = request.query_params
+    mount = params.get("mount")
+    if mount is not None:
+        digest = parse_digest(mount)
+        source = await _mount_source(request, params.get("from"))
+        if await services.blobs.mount(repo, digest, source):
+            return empty(201, {"Location": f"/v2/{name}/blobs/{digest}",
+                               "Docker-Content-Digest": str(digest)})
+    upload = await services.blobs.start_upload(repo, params.get("digest-algorithm"))
+    if params.get("digest") is not None:
+        digest = await services.blobs.finish(repo, upload.id, params["digest"], request.stream())
+        return empty(201, {"Location": f"/v2/{name}/blobs/{digest}",
+                           "Docker-Content-Digest": str(digest)})
+    headers = _upload_headers(name, upload.id, 0)
+    headers["OCI-Chunk-Min-Length"] = CHUNK_MIN_LENGTH
+    return empty(202, headers)
+
+
+async def _mount_source(request: Request, name: str | None) -> Repository | None:
+    if not name:
+        return None
+    services = _services(request)
+    try:
+        return await services.repositories.get(_account(request), name)
+    except BerthError:  # an unknown or invalid source just means "no mount"
+        return None
+
+
+async def get_upload(request: Request) -> Response:
+    repo = await _repo(request)
+    state = await _services(request).blobs.upload_state(repo, request.path_params["upload_id"])
+    return empty(204, _upload_headers(repo.name, state.id, state.size))
+
+
+async def patch_upload(request: Request) -> Response:
+    repo = await _repo(request)
+    state = await _services(request).blobs.append(
+        repo, request.path_params["upload_id"], request.stream(),
+        request.headers.get("content-range"), _content_length(request))
+    return empty(202, _upload_headers(repo.name, state.id, state.size))
+
+
+async def finish_upload(request: Request) -> Response:
+    repo = await _repo(request)
+    has_body = _content_length(request) != 0 or "transfer-encoding" in request.headers
+    digest = await _services(request).blobs.finish(
+        repo, request.path_params["upload_id"], request.query_params.get("digest"),
+        request.stream() if has_body else None)
+    return empty(201, {"Location": f"/v2/{repo.name}/blobs/{digest}",
+                       "Docker-Content-Digest": str(digest)})
+
+
+async def cancel_upload(request: Request) -> Response:
+    repo = await _repo(request)
+    await _services(request).blobs.cancel(repo, request.path_params["upload_id"])
+    return empty(204)
+
+
+# manifests
+
+async def get_manifest(request: Request) -> Response:
+    repo = await _repo(request)
+    record = await _services(request).images.get(repo, request.path_params["reference"])
+    accept = [a.split(";")[0].strip() for a in request.headers.getlist("accept")
+              for a in a.split(",") if a.strip()]
+    if not acceptable(record.media_type, accept):
+        raise Unsupported(f"manifest is {record.media_type}, which the client does not accept")
+    headers = {API_VERSION[0]: API_VERSION[1], "Docker-Content-Digest": record.digest,
+               "ETag": f'"{record.digest}"', "Content-Length": str(len(record.payload))}
+    body = b"" if request.method == "HEAD" else record.payload
+    return Response(body, media_type=record.media_type, headers=headers)
+
+
+async def put_manifest(request: Request) -> Response:
+    length = _content_length(request)
+    if length is not None and length > MAX_MANIFEST_BYTES:
+        raise ManifestTooLarge()
+    payload = await _read_capped(request, MAX_MANIFEST_BYTES)
+    repo = await _push_repo(request)
+    pushed = await _services(request).images.put(
+        repo, request.path_params["reference"], payload, request.headers.get("content-type"),
+        request.query_params.getlist("tag"))
+    headers = {"Location": f"/v2/{repo.name}/manifests/{pushed.digest}",
+               "Docker-Content-Digest": str(pushed.digest)}
+    if pushed.subject is not None:
+        headers["OCI-Subject"] = str(pushed.subject)
+    response = empty(201, headers)
+    for tag in pushed.tags:
+        response.headers.append("OCI-Tag", tag)
+    return response
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise ManifestTooLarge()
+    return bytes(body)
+
+
+async def delete_manifest(request: Request) -> Response:
+    repo = await _repo(request)
+    await _services(request).images.delete(repo, request.path_params["reference"])
+    return empty(202)
+
+
+# tags and referrers
+
+async def list_tags(request: Request) -> Response:
+    repo = await _repo(request)
+    n, last = _page(request)
+    tags = [] if n == 0 else await _services(request).images.tags(repo, last, n)
+    path = f"/v2/{quote(repo.name)}/tags/list"
+    return json_response({"name": repo.name, "tags": tags}, headers=_next_link(path, n, tags))
+
+
+async def list_referrers(request: Request) -> Response:
+    repo = await _repo(request)
+    subject = parse_digest(request.path_params["digest"])
+    artifact_type = request.query_params.get("artifactType")
+    found = await _services(request).images.referrers(repo, subject, artifact_type)
+    headers = {"OCI-Filters-Applied": "artifactType"} if artifact_type is not None else {}
+    body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [d.to_json() for d in found]}
+    return json_response(body, headers=headers,
+                         media_type="application/vnd.oci.image.index.v1+json")

@@ -1,0 +1,263 @@
+"""Blobs and upload sessions: the push and pull of layers, with ranges and resumption.
+
+An upload's bytes live in the BlobStore under its session id; its record lives in
+the MetaStore. ``finish`` verifies the digest of everything received, commits the
+bytes under their digest, then links the blob to the repository, in that order,
+so metadata never names a blob that is not stored.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from berth.clock import Clock
+from berth.errors import (
+    BlobUnknown,
+    BlobUploadInvalid,
+    BlobUploadUnknown,
+    DigestInvalid,
+    RangeNotSatisfiable,
+    SizeInvalid,
+    UploadOutOfOrder,
+)
+from berth.oci.digest import ALGORITHMS, DEFAULT_ALGORITHM, Digest, DigestError, Hasher, new_hasher
+from berth.storage.blobs import BlobMissing, BlobStore, UploadConflict
+from berth.storage.meta import MetaStore, Repository, Upload
+
+MAX_BLOB_BYTES = 64 * 1024**3
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CONTENT_RANGE_RE = re.compile(r"^(?:bytes[= ])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class BlobRead:
+    """What a GET or HEAD of a blob sends: the whole blob or one byte range of it."""
+
+    digest: Digest
+    size: int
+    start: int
+    length: int
+    partial: bool
+    path: str | None
+
+    @property
+    def content_range(self) -> str:
+        return f"bytes {self.start}-{self.start + self.length - 1}/{self.size}"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadState:
+    id: str
+    size: int
+
+
+def parse_digest(text: str | None) -> Digest:
+    if not text:
+        raise DigestInvalid("a digest is required")
+    try:
+        return Digest.parse(text)
+    except DigestError as exc:
+        raise DigestInvalid(str(exc), detail={"digest": text[:200]}) from None
+
+
+def parse_content_range(text: str) -> tuple[int, int]:
+    """``start-end`` (inclusive) from a PATCH's Content-Range."""
+    match = _CONTENT_RANGE_RE.match(text.strip())
+    if match is None:
+        raise UploadOutOfOrder(f"malformed Content-Range {text[:100]!r}")
+    start, end = int(match.group(1)), int(match.group(2))
+    if end < start:
+        raise UploadOutOfOrder(f"Content-Range {text[:100]!r} ends before it starts")
+    return start, end
+
+
+class Blobs:
+    def __init__(self, meta: MetaStore, store: BlobStore, clock: Clock) -> None:
+        self.meta = meta
+        self.store = store
+        self.clock = clock
+        # Running hash of uploads this process is receiving, so a chunked upload is
+        # hashed once; another node or a restart rehashes what is on disk instead.
+        self._hashers: OrderedDict[str, tuple[int, str, Hasher]] = OrderedDict()
+
+    # reading
+
+    async def size(self, repo: Repository, digest: Digest) -> int:
+        size = await self.meta.linked_blob_size(repo.id, str(digest))
+        if size is None:
+            raise BlobUnknown(detail={"digest": str(digest)})
+        return size
+
+    async def open(self, repo: Repository, digest: Digest, range_header: str | None) -> BlobRead:
+        size = await self.size(repo, digest)
+        start, length, partial = _byte_range(range_header, size)
+        return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))
+
+    def stream(self, read: BlobRead) -> AsyncIterator[bytes]:
+        return self.store.read(read.digest, read.start, read.length)
+
+    async def unlink(self, repo: Repository, digest: Digest) -> None:
+        if not await self.meta.unlink_blob(repo.id, str(digest)):
+            raise BlobUnknown(detail={"digest": str(digest)})
+
+    async def mount(self, repo: Repository, digest: Digest, source: Repository | None) -> bool:
+        """Link a blob another repository of the account has; False when it cannot."""
+        if source is None:
+            return False
+        size = await self.meta.linked_blob_size(source.id, str(digest))
+        if size is None:
+            return False
+        await self.meta.link_blob(repo.id, str(digest), size, self.clock.now())
+        return True
+
+    # uploads
+
+    async def start_upload(self, repo: Repository, algorithm: str | None = None) -> UploadState:
+        algorithm = algorithm or DEFAULT_ALGORITHM
+        if algorithm not in ALGORITHMS:
+            raise DigestInvalid(f"unsupported digest algorithm {algorithm[:50]!r}")
+        upload_id = uuid.uuid4().hex
+        now = self.clock.now()
+        await self.store.create_upload(upload_id)
+        await self.meta.create_upload(Upload(upload_id, repo.id, algorithm, now, now))
+        self._remember(upload_id, 0, algorithm, new_hasher(algorithm))
+        return UploadState(upload_id, 0)
+
+    async def upload_state(self, repo: Repository, upload_id: str) -> UploadState:
+        await self._upload(repo, upload_id)
+        return UploadState(upload_id, await self._stored_size(upload_id))
+
+    async def append(self, repo: Repository, upload_id: str, body: AsyncIterable[bytes],
+                     content_range: str | None, content_length: int | None) -> UploadState:
+        upload = await self._upload(repo, upload_id)
+        offset = await self._stored_size(upload_id)
+        if content_range is not None:
+            start, end = parse_content_range(content_range)
+            if start != offset:
+                raise UploadOutOfOrder(
+                    f"chunk starts at {start} but the upload has {offset} bytes",
+                    headers=_range_headers(upload_id, offset))
+            if content_length is not None and content_length != end - start + 1:
+                raise UploadOutOfOrder("Content-Range and Content-Length disagree",
+                                       headers=_range_headers(upload_id, offset))
+        size = await self._receive(upload, offset, body)
+        await self.meta.touch_upload(upload_id, self.clock.now())
+        return UploadState(upload_id, size)
+
+    async def finish(self, repo: Repository, upload_id: str, digest_text: str | None,
+                     body: AsyncIterable[bytes] | None) -> Digest:
+        """Close the upload with its last bytes; verify, commit and link the blob."""
+        digest = parse_digest(digest_text)
+        upload = await self._upload(repo, upload_id)
+        offset = await self._stored_size(upload_id)
+        if body is not None:
+            offset = await self._receive(upload, offset, body)
+        actual = await self._digest(upload, offset, digest.algorithm)
+        if actual != digest:
+            await self._drop(upload_id)
+            raise DigestInvalid(f"content digest is {actual}, not {digest}",
+                                detail={"digest": str(digest)})
+        size = await self.store.commit_upload(upload_id, digest)
+        await self.meta.link_blob(repo.id, str(digest), size, self.clock.now())
+        await self.meta.delete_upload(upload_id)
+        self._hashers.pop(upload_id, None)
+        return digest
+
+    async def cancel(self, repo: Repository, upload_id: str) -> None:
+        await self._upload(repo, upload_id)
+        await self._drop(upload_id)
+
+    async def expire_uploads(self, max_age: float, limit: int = 500) -> int:
+        """Drop sessions untouched for ``max_age`` seconds; return how many."""
+        stale = await self.meta.expired_uploads(self.clock.now() - max_age, limit)
+        for upload in stale:
+            await self._drop(upload.id)
+        return len(stale)
+
+    async def _upload(self, repo: Repository, upload_id: str) -> Upload:
+        upload = await self.meta.get_upload(upload_id) if _plausible_id(upload_id) else None
+        if upload is None or upload.repository_id != repo.id:
+            raise BlobUploadUnknown(detail={"upload": upload_id[:64]})
+        return upload
+
+    async def _stored_size(self, upload_id: str) -> int:
+        try:
+            return await self.store.upload_size(upload_id)
+        except BlobMissing:
+            raise BlobUploadUnknown(detail={"upload": upload_id}) from None
+
+    async def _receive(self, upload: Upload, offset: int, body: AsyncIterable[bytes]) -> int:
+        hasher = await self._hasher_at(upload, offset, upload.algorithm)
+        self._hashers.pop(upload.id, None)  # stale if this append fails half-way
+        try:
+            size = await self.store.append_upload(upload.id, offset, body, hasher,
+                                                  limit=MAX_BLOB_BYTES)
+        except UploadConflict as exc:
+            raise UploadOutOfOrder(
+                f"upload has {exc.size} bytes or is being written by another request",
+                headers=_range_headers(upload.id, exc.size)) from None
+        except BlobMissing:
+            raise BlobUploadUnknown(detail={"upload": upload.id}) from None
+        except ValueError as exc:
+            raise SizeInvalid(str(exc)) from None
+        self._remember(upload.id, size, upload.algorithm, hasher)
+        return size
+
+    async def _hasher_at(self, upload: Upload, offset: int, algorithm: str) -> Hasher:
+        cached = self._hashers.get(upload.id)
+        if cached is not None and cached[0] == offset and cached[1] == algorithm:
+            return cached[2]
+        hasher = new_hasher(algorithm)
+        try:
+            hashed = await self.store.hash_upload(upload.id, hasher)
+        except BlobMissing:
+            raise BlobUploadUnknown(detail={"upload": upload.id}) from None
+        if hashed != offset:
+            raise BlobUploadInvalid("upload changed while it was being read")
+        return hasher
+
+    async def _digest(self, upload: Upload, size: int, algorithm: str) -> Digest:
+        hasher = await self._hasher_at(upload, size, algorithm)
+        return Digest(algorithm, hasher.hexdigest())
+
+    async def _drop(self, upload_id: str) -> None:
+        self._hashers.pop(upload_id, None)
+        await self.store.delete_upload(upload_id)
+        await self.meta.delete_upload(upload_id)
+
+    def _remember(self, upload_id: str, size: int, algorithm: str, hasher: Hasher) -> None:
+        self._hashers[upload_id] = (size, algorithm, hasher)
+        self._hashers.move_to_end(upload_id)
+        while len(self._hashers) > 4096:
+            self._hashers.popitem(last=False)
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int, bool]:
+    """(start, length, partial) for a single-range ``Range`` header; others are ignored."""
+    match = _RANGE_RE.match(header.strip()) if header else None
+    if match is None or match.group(1) == match.group(2) == "":
+        return 0, size, False
+    first, last = match.groups()
+    if first == "":
+        start = max(0, size - int(last))
+        end = size - 1
+    else:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+        if last and int(last) < start:
+            return 0, size, False  # syntactically invalid: ignored, as RFC 9110 says
+    if start >= size or end < start:
+        raise RangeNotSatisfiable(headers={"Content-Range": f"bytes */{size}"})
+    return start, end - start + 1, True
+
+
+def _range_headers(upload_id: str, size: int) -> dict[str, str]:
+    return {"Range": f"0-{max(size - 1, 0)}", "Docker-Upload-UUID": upload_id}
+
+
+def _plausible_id(upload_id: str) -> bool:
+    return len(upload_id) == 32 and all(c in "0123456789abcdef" for c in upload_id)

@@ -1,0 +1,166 @@
+"""Manifests, tags and referrers: what an image is, and the names that point at it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from berth.clock import Clock
+from berth.errors import (
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestInvalid,
+    ManifestTooLarge,
+    ManifestUnknown,
+)
+from berth.oci.digest import Digest, DigestError, is_digest
+from berth.oci.manifest import (
+    MAX_MANIFEST_BYTES,
+    Descriptor,
+    Manifest,
+    ManifestError,
+    parse_manifest,
+)
+from berth.oci.names import valid_tag
+from berth.storage.meta import ManifestRecord, MetaStore, MissingReferences, Repository
+
+_NONDISTRIBUTABLE = ("application/vnd.oci.image.layer.nondistributable",
+                     "application/vnd.docker.image.rootfs.foreign")
+MAX_TAGS_PER_PUSH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class PushedManifest:
+    digest: Digest
+    subject: Digest | None
+    tags: tuple[str, ...]
+
+
+class Images:
+    def __init__(self, meta: MetaStore, clock: Clock) -> None:
+        self.meta = meta
+        self.clock = clock
+
+    async def get(self, repo: Repository, reference: str) -> ManifestRecord:
+        """The manifest a tag or digest names; MANIFEST_UNKNOWN when there is none."""
+        if is_digest(reference):
+            digest = _reference_digest(reference)
+            record = await self.meta.get_manifest(repo.id, str(digest))
+        elif valid_tag(reference):
+            record = await self.meta.resolve_tag(repo.id, reference)
+        else:
+            record = None
+        if record is None:
+            raise ManifestUnknown(f"manifest {reference[:200]!r} not found in {repo.name!r}",
+                                  detail={"reference": reference[:200]})
+        return record
+
+    async def put(self, repo: Repository, reference: str, payload: bytes,
+                  content_type: str | None, extra_tags: list[str]) -> PushedManifest:
+        """Store a manifest pushed by tag or digest (with ``?tag=`` extra tags)."""
+        if len(payload) > MAX_MANIFEST_BYTES:
+            raise ManifestTooLarge()
+        manifest = _parse(payload, content_type)
+        digest, tags = _digest_and_tags(reference, payload, extra_tags)
+        record = ManifestRecord(
+            repository_id=repo.id, digest=str(digest), media_type=manifest.media_type,
+            artifact_type=manifest.artifact_type,
+            subject_digest=str(manifest.subject.digest) if manifest.subject else None,
+            payload=payload, pushed_at=self.clock.now())
+        try:
+            await self.meta.put_manifest(record, _required_blobs(manifest),
+                                         [str(c.digest) for c in manifest.children], tags)
+        except MissingReferences as exc:
+            raise ManifestBlobUnknown(
+                f"manifest references unknown content: {exc}",
+                detail={"blobs": exc.blobs, "manifests": exc.manifests}) from None
+        subject = manifest.subject.digest if manifest.subject else None
+        return PushedManifest(digest, subject, tuple(tags))
+
+    async def delete(self, repo: Repository, reference: str) -> None:
+        """Delete a manifest by digest (with its tags), or just a tag."""
+        if is_digest(reference):
+            found = await self.meta.delete_manifest(repo.id, str(_reference_digest(reference)))
+        else:
+            found = valid_tag(reference) and await self.meta.delete_tag(repo.id, reference)
+        if not found:
+            raise ManifestUnknown(detail={"reference": reference[:200]})
+
+    async def tags(self, repo: Repository, last: str | None, limit: int) -> list[str]:
+        return await self.meta.list_tags(repo.id, last, limit)
+
+    async def referrers(self, repo: Repository, subject: Digest, artifact_type: str | None
+                        ) -> list[Descriptor]:
+        records = await self.meta.referrers(repo.id, str(subject))
+        found = [_descriptor(record) for record in records]
+        if artifact_type is not None:
+            found = [d for d in found if d.artifact_type == artifact_type]
+        return found
+
+
+def acceptable(media_type: str, accept: list[str]) -> bool:
+    """Whether a client whose Accept lists ``accept`` takes a manifest of ``media_type``.
+
+    No Accept header takes anything, as do ``*/*`` and ``application/json``.
+    """
+    if not accept:
+        return True
+    return any(a in (media_type, "*/*", "application/*", "application/json") for a in accept)
+
+
+def _parse(payload: bytes, content_type: str | None) -> Manifest:
+    try:
+        return parse_manifest(payload, content_type)
+    except ManifestError as exc:
+        raise ManifestInvalid(str(exc)) from None
+
+
+def _reference_digest(reference: str) -> Digest:
+    try:
+        return Digest.parse(reference)
+    except DigestError as exc:
+        raise DigestInvalid(str(exc), detail={"reference": reference[:200]}) from None
+
+
+def _digest_and_tags(reference: str, payload: bytes, extra_tags: list[str]
+                     ) -> tuple[Digest, list[str]]:
+    tags = list(dict.fromkeys(extra_tags))
+    if is_digest(reference):
+        claimed = _reference_digest(reference)
+        digest = Digest.of(payload, claimed.algorithm)
+        if digest != claimed:
+            raise DigestInvalid(f"manifest digest is {digest}, not {claimed}",
+                                detail={"digest": reference})
+    else:
+        digest = Digest.of(payload)
+        tags.insert(0, reference)
+    bad = [t for t in tags if not valid_tag(t)]
+    if bad:
+        raise ManifestInvalid(f"invalid tag {bad[0][:200]!r}", detail={"tag": bad[0][:200]})
+    if len(tags) > MAX_TAGS_PER_PUSH:
+        raise ManifestInvalid(f"at most {MAX_TAGS_PER_PUSH} tags per push")
+    return digest, list(dict.fromkeys(tags))
+
+
+def _required_blobs(manifest: Manifest) -> list[str]:
+    """Blobs that must be in the repository: all but non-distributable layers with URLs."""
+    required = [str(manifest.config.digest)] if manifest.config else []
+    for layer in manifest.layers:
+        if layer.media_type.startswith(_NONDISTRIBUTABLE):
+            continue
+        required.append(str(layer.digest))
+    return list(dict.fromkeys(required))
+
+
+def _descriptor(record: ManifestRecord) -> Descriptor:
+    try:
+        annotations = json.loads(record.payload).get("annotations") or None
+    except (ValueError, AttributeError):
+        annotations = None
+    return Descriptor(
+        media_type=record.media_type,
+        digest=Digest.parse(record.digest),
+        size=len(record.payload),
+        artifact_type=record.artifact_type,
+        annotations=annotations if isinstance(annotations, dict) else None,
+    )

@@ -1,0 +1,1 @@
+"""Storage ports (BlobStore, MetaStore) and their adapters."""

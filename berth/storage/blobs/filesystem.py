@@ -1,0 +1,212 @@
+"""Blobs as files.
+
+Layout under the root::
+
+    <root>/sha256/<first two hex>/<hex>     committed blobs, named by digest
+    <root>/_uploads/<upload id>            upload sessions, append-only
+
+Uploads are renamed onto their digest's name after fsync, and the directory is
+fsynced after the rename, so a crash never leaves a partial file under a digest.
+Blocking calls run in the default thread pool; hashing and writing a batch of
+chunks happen in that thread (hashlib releases the GIL), while the event loop
+receives the next batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import fcntl
+import os
+from collections.abc import AsyncIterable, AsyncIterator
+from functools import partial
+from pathlib import Path
+
+from berth.oci.digest import Digest, Hasher
+from berth.storage.blobs import BlobMissing, UploadConflict, check_upload_id
+
+READ_CHUNK = 1024 * 1024
+WRITE_BATCH = 1024 * 1024
+MAX_IOV = 512
+
+
+class FilesystemBlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._uploads = root / "_uploads"
+        self._uploads.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, digest: Digest) -> Path:
+        return self.root / digest.algorithm / digest.hex[:2] / digest.hex
+
+    def _upload_path(self, upload_id: str) -> Path:
+        return self._uploads / check_upload_id(upload_id)
+
+    async def stat(self, digest: Digest) -> int | None:
+        try:
+            return os.stat(self._path(digest)).st_size
+        except FileNotFoundError:
+            return None
+
+    def local_path(self, digest: Digest) -> str | None:
+        return str(self._path(digest))
+
+    async def read(self, digest: Digest, offset: int = 0, length: int | None = None
+                   ) -> AsyncIterator[bytes]:
+        try:
+            fd = os.open(self._path(digest), os.O_RDONLY)
+        except FileNotFoundError:
+            raise BlobMissing(str(digest)) from None
+        loop = asyncio.get_running_loop()
+        try:
+            remaining = length if length is not None else os.fstat(fd).st_size - offset
+            while remaining > 0:
+                data = await loop.run_in_executor(
+                    None, os.pread, fd, min(READ_CHUNK, remaining), offset)
+                if not data:
+                    break
+                offset += len(data)
+                remaining -= len(data)
+                yield data
+        finally:
+            os.close(fd)
+
+    async def delete(self, digest: Digest) -> bool:
+        try:
+            os.unlink(self._path(digest))
+            return True
+        except FileNotFoundError:
+            return False
+
+    async def create_upload(self, upload_id: str) -> None:
+        fd = os.open(self._upload_path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+
+    async def upload_size(self, upload_id: str) -> int:
+        try:
+            return os.stat(self._upload_path(upload_id)).st_size
+        except FileNotFoundError:
+            raise BlobMissing(upload_id) from None
+
+    async def append_upload(self, upload_id: str, offset: int, chunks: AsyncIterable[bytes],
+                            hasher: Hasher | None, limit: int | None = None) -> int:
+        try:
+            fd = os.open(self._upload_path(upload_id), os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            raise BlobMissing(upload_id) from None
+        try:
+            _lock_or_conflict(fd)
+            size = os.fstat(fd).st_size
+            if size != offset:
+                raise UploadConflict(size)
+            return await _pump(fd, size, chunks, hasher, limit)
+        finally:
+            os.close(fd)  # also releases the lock
+
+    async def hash_upload(self, upload_id: str, hasher: Hasher) -> int:
+        path = self._upload_path(upload_id)
+        return await asyncio.get_running_loop().run_in_executor(None, _hash_file, path, hasher)
+
+    async def commit_upload(self, upload_id: str, digest: Digest) -> int:
+        source = self._upload_path(upload_id)
+        target = self._path(digest)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, _commit, source, target)
+
+    async def delete_upload(self, upload_id: str) -> None:
+        try:
+            os.unlink(self._upload_path(upload_id))
+        except (FileNotFoundError, BlobMissing):
+            pass
+
+
+def _lock_or_conflict(fd: int) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise UploadConflict(os.fstat(fd).st_size) from None
+        raise
+
+
+async def _pump(fd: int, size: int, chunks: AsyncIterable[bytes], hasher: Hasher | None,
+                limit: int | None) -> int:
+    """Write the stream in batches; one batch is written while the next is received."""
+    loop = asyncio.get_running_loop()
+    write = partial(_write_batch, fd, hasher)
+    pending: asyncio.Future[None] | None = None
+    batch: list[bytes] = []
+    batched = 0
+    try:
+        async for chunk in chunks:
+            if not chunk:
+                continue
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise ValueError(f"upload exceeds {limit} bytes")
+            batch.append(chunk)
+            batched += len(chunk)
+            if batched >= WRITE_BATCH or len(batch) >= MAX_IOV:
+                if pending is not None:
+                    await pending
+                pending = loop.run_in_executor(None, write, batch)
+                batch, batched = [], 0
+    finally:
+        # Whatever arrived is kept, even when the client went away mid-stream:
+        # the upload can be resumed from what its GET reports.
+        if pending is not None:
+            await pending
+        if batch:
+            await loop.run_in_executor(None, write, batch)
+    return size
+
+
+def _write_batch(fd: int, hasher: Hasher | None, batch: list[bytes]) -> None:
+    if hasher is not None:
+        for chunk in batch:
+            hasher.update(chunk)
+    total = sum(len(c) for c in batch)
+    written = os.writev(fd, batch)
+    if written != total:  # short write: finish the rest piece by piece
+        data = b"".join(batch)[written:]
+        while data:
+            data = data[os.write(fd, data):]
+
+
+def _hash_file(path: Path, hasher: Hasher) -> int:
+    total = 0
+    try:
+        with open(path, "rb", buffering=0) as f:
+            while chunk := f.read(READ_CHUNK):
+                hasher.update(chunk)
+                total += len(chunk)
+    except FileNotFoundError:
+        raise BlobMissing(path.name) from None
+    return total
+
+
+def _commit(source: Path, target: Path) -> int:
+    try:
+        fd = os.open(source, os.O_RDONLY)
+    except FileNotFoundError:
+        raise BlobMissing(source.name) from None
+    try:
+        os.fsync(fd)
+        size = os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+    if target.exists():
+        os.unlink(source)
+        return size
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(source, target)
+    _fsync_dir(target.parent)
+    return size
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,122 @@
+"""The metadata schema, one for SQLite and PostgreSQL.
+
+::
+
+    repositories (id) ── account_id, name (unique together), created_at
+      ├── repository_blobs (repository_id, digest)   blobs this repository may reach
+      ├── manifests (repository_id, digest)          payload, media/artifact type, subject
+      │     ├── manifest_blobs (…, manifest_digest, blob_digest)     config and layers
+      │     └── manifest_children (…, parent_digest, child_digest)   an index's manifests
+      ├── tags (repository_id, name) → manifest_digest
+      └── uploads (id)                               open upload sessions
+    blobs (digest) ── size, created_at               one row per stored blob
+
+Times are epoch seconds (double). Digests are ``algorithm:hex`` text.
+Deleting a repository cascades to everything under it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+DIGEST = String(160)
+# Names sort bytewise everywhere, so pagination by `last` agrees on every backend.
+NAME = String(256).with_variant(String(256, collation="C"), "postgresql")
+TAG = String(128).with_variant(String(128, collation="C"), "postgresql")
+
+repositories = Table(
+    "repositories", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("name", NAME, nullable=False),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_repositories_account_name"),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("digest", DIGEST, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+repository_blobs = Table(
+    "repository_blobs", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("digest", DIGEST, ForeignKey("blobs.digest"), primary_key=True),
+    Column("created_at", Double, nullable=False),
+    Index("ix_repository_blobs_digest", "digest"),
+)
+
+manifests = Table(
+    "manifests", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("digest", DIGEST, primary_key=True),
+    Column("media_type", String(255), nullable=False),
+    Column("artifact_type", String(255)),
+    Column("subject_digest", DIGEST),
+    Column("payload", LargeBinary, nullable=False),
+    Column("pushed_at", Double, nullable=False),
+    Index("ix_manifests_subject", "repository_id", "subject_digest"),
+)
+
+manifest_blobs = Table(
+    "manifest_blobs", metadata,
+    Column("repository_id", Integer, primary_key=True),
+    Column("manifest_digest", DIGEST, primary_key=True),
+    Column("blob_digest", DIGEST, ForeignKey("blobs.digest"), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    ForeignKeyConstraint(["repository_id", "manifest_digest"],
+                         ["manifests.repository_id", "manifests.digest"], ondelete="CASCADE"),
+    Index("ix_manifest_blobs_blob", "blob_digest"),
+)
+
+manifest_children = Table(
+    "manifest_children", metadata,
+    Column("repository_id", Integer, primary_key=True),
+    Column("parent_digest", DIGEST, primary_key=True),
+    Column("child_digest", DIGEST, primary_key=True),
+    ForeignKeyConstraint(["repository_id", "parent_digest"],
+                         ["manifests.repository_id", "manifests.digest"], ondelete="CASCADE"),
+    Index("ix_manifest_children_child", "repository_id", "child_digest"),
+)
+
+tags = Table(
+    "tags", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("name", TAG, primary_key=True),
+    Column("manifest_digest", DIGEST, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    ForeignKeyConstraint(["repository_id", "manifest_digest"],
+                         ["manifests.repository_id", "manifests.digest"], ondelete="CASCADE"),
+    Index("ix_tags_manifest", "repository_id", "manifest_digest"),
+)
+
+uploads = Table(
+    "uploads", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Index("ix_uploads_updated", "updated_at"),
+)

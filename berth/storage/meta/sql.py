@@ -1,0 +1,278 @@
+"""MetaStore on SQLAlchemy Core (async): SQLite through aiosqlite, PostgreSQL through asyncpg.
+
+SQLite runs in WAL mode with foreign keys on; write transactions begin with
+``BEGIN IMMEDIATE`` so two processes never deadlock upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from berth.storage.meta import ManifestRecord, MissingReferences, Repository, Upload
+from berth.storage.meta.schema import (
+    blobs,
+    manifest_blobs,
+    manifest_children,
+    manifests,
+    repositories,
+    repository_blobs,
+    tags,
+    uploads,
+)
+
+_MANIFEST_COLUMNS = (
+    manifests.c.repository_id, manifests.c.digest, manifests.c.media_type,
+    manifests.c.artifact_type, manifests.c.subject_digest, manifests.c.payload,
+    manifests.c.pushed_at,
+)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get("berth_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class SqlMetaStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlMetaStore:
+        return cls(create_engine(url))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(berth_write=True)
+            async with conn.begin():
+                yield conn
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    # repositories
+
+    async def get_repository(self, account_id: str, name: str) -> Repository | None:
+        query = select(repositories).where(
+            repositories.c.account_id == account_id, repositories.c.name == name)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else Repository(**row._mapping)
+
+    async def create_repository(self, account_id: str, name: str, now: float) -> Repository:
+        stmt = self._insert(repositories).values(
+            account_id=account_id, name=name, created_at=now,
+        ).on_conflict_do_nothing(index_elements=["account_id", "name"])
+        async with self._write() as conn:
+            await conn.execute(stmt)
+            row = (await conn.execute(select(repositories).where(
+                repositories.c.account_id == account_id, repositories.c.name == name))).one()
+        return Repository(**row._mapping)
+
+    async def list_repositories(self, account_id: str, last: str | None, limit: int
+                                ) -> list[str]:
+        query = select(repositories.c.name).where(repositories.c.account_id == account_id)
+        if last:
+            query = query.where(repositories.c.name > last)
+        query = query.order_by(repositories.c.name).limit(limit)
+        async with self._read() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def delete_repository(self, repository_id: int) -> None:
+        async with self._write() as conn:
+            await conn.execute(delete(repositories).where(repositories.c.id == repository_id))
+
+    # blobs
+
+    async def link_blob(self, repository_id: int, digest: str, size: int, now: float) -> None:
+        async with self._write() as conn:
+            await conn.execute(self._insert(blobs).values(
+                digest=digest, size=size, created_at=now).on_conflict_do_nothing())
+            await conn.execute(self._insert(repository_blobs).values(
+                repository_id=repository_id, digest=digest, created_at=now,
+            ).on_conflict_do_nothing())
+
+    async def linked_blob_size(self, repository_id: int, digest: str) -> int | None:
+        query = (select(blobs.c.size)
+                 .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
+                 .where(repository_blobs.c.repository_id == repository_id,
+                        repository_blobs.c.digest == digest))
+        async with self._read() as conn:
+            return (await conn.execute(query)).scalar()
+
+    async def blob_size(self, digest: str) -> int | None:
+        async with self._read() as conn:
+            return (await conn.execute(
+                select(blobs.c.size).where(blobs.c.digest == digest))).scalar()
+
+    async def unlink_blob(self, repository_id: int, digest: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(repository_blobs).where(
+                repository_blobs.c.repository_id == repository_id,
+                repository_blobs.c.digest == digest))
+        return bool(result.rowcount)
+
+    # uploads
+
+    async def create_upload(self, upload: Upload) -> None:
+        async with self._write() as conn:
+            await conn.execute(uploads.insert().values(
+                id=upload.id, repository_id=upload.repository_id, algorithm=upload.algorithm,
+                created_at=upload.created_at, updated_at=upload.updated_at))
+
+    async def get_upload(self, upload_id: str) -> Upload | None:
+        async with self._read() as conn:
+            row = (await conn.execute(select(uploads).where(uploads.c.id == upload_id))).first()
+        return None if row is None else Upload(**row._mapping)
+
+    async def touch_upload(self, upload_id: str, now: float) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(uploads).where(uploads.c.id == upload_id).values(updated_at=now))
+
+    async def delete_upload(self, upload_id: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(delete(uploads).where(uploads.c.id == upload_id))
+
+    async def expired_uploads(self, before: float, limit: int) -> list[Upload]:
+        query = (select(uploads).where(uploads.c.updated_at < before)
+                 .order_by(uploads.c.updated_at).limit(limit))
+        async with self._read() as conn:
+            return [Upload(**row._mapping) for row in await conn.execute(query)]
+
+    # manifests and tags
+
+    async def put_manifest(self, record: ManifestRecord, blob_digests: Sequence[str],
+                           child_digests: Sequence[str], tag_names: Sequence[str]) -> None:
+        repo = record.repository_id
+        async with self._write() as conn:
+            sizes = await self._linked_sizes(conn, repo, blob_digests)
+            present = await self._present_manifests(conn, repo, child_digests)
+            missing_blobs = [d for d in blob_digests if d not in sizes]
+            missing_children = [d for d in child_digests if d not in present]
+            if missing_blobs or missing_children:
+                raise MissingReferences(missing_blobs, missing_children)
+            inserted = await conn.execute(self._insert(manifests).values(
+                repository_id=repo, digest=record.digest, media_type=record.media_type,
+                artifact_type=record.artifact_type, subject_digest=record.subject_digest,
+                payload=record.payload, pushed_at=record.pushed_at,
+            ).on_conflict_do_nothing())
+            if inserted.rowcount:
+                await self._insert_references(conn, record, sizes, child_digests)
+            for tag in tag_names:
+                await conn.execute(self._insert(tags).values(
+                    repository_id=repo, name=tag, manifest_digest=record.digest,
+                    updated_at=record.pushed_at,
+                ).on_conflict_do_update(
+                    index_elements=["repository_id", "name"],
+                    set_={"manifest_digest": record.digest, "updated_at": record.pushed_at}))
+
+    async def _linked_sizes(self, conn: AsyncConnection, repo: int, digests: Sequence[str]
+                            ) -> dict[str, int]:
+        if not digests:
+            return {}
+        query = (select(blobs.c.digest, blobs.c.size)
+                 .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
+                 .where(repository_blobs.c.repository_id == repo,
+                        repository_blobs.c.digest.in_(list(digests))))
+        return {row.digest: row.size for row in await conn.execute(query)}
+
+    async def _present_manifests(self, conn: AsyncConnection, repo: int, digests: Sequence[str]
+                                 ) -> set[str]:
+        if not digests:
+            return set()
+        query = select(manifests.c.digest).where(
+            manifests.c.repository_id == repo, manifests.c.digest.in_(list(digests)))
+        return set((await conn.execute(query)).scalars())
+
+    async def _insert_references(self, conn: AsyncConnection, record: ManifestRecord,
+                                 sizes: dict[str, int], child_digests: Sequence[str]) -> None:
+        repo, digest = record.repository_id, record.digest
+        if sizes:
+            await conn.execute(manifest_blobs.insert(), [
+                {"repository_id": repo, "manifest_digest": digest, "blob_digest": blob,
+                 "size": size} for blob, size in sizes.items()])
+        children = list(dict.fromkeys(child_digests))
+        if children:
+            await conn.execute(manifest_children.insert(), [
+                {"repository_id": repo, "parent_digest": digest, "child_digest": child}
+                for child in children])
+
+    async def get_manifest(self, repository_id: int, digest: str) -> ManifestRecord | None:
+        query = select(*_MANIFEST_COLUMNS).where(
+            manifests.c.repository_id == repository_id, manifests.c.digest == digest)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else ManifestRecord(**row._mapping)
+
+    async def resolve_tag(self, repository_id: int, tag: str) -> ManifestRecord | None:
+        query = (select(*_MANIFEST_COLUMNS)
+                 .join(tags, (tags.c.repository_id == manifests.c.repository_id)
+                       & (tags.c.manifest_digest == manifests.c.digest))
+                 .where(tags.c.repository_id == repository_id, tags.c.name == tag))
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else ManifestRecord(**row._mapping)
+
+    async def delete_manifest(self, repository_id: int, digest: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(manifests).where(
+                manifests.c.repository_id == repository_id, manifests.c.digest == digest))
+        return bool(result.rowcount)
+
+    async def delete_tag(self, repository_id: int, tag: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(tags).where(
+                tags.c.repository_id == repository_id, tags.c.name == tag))
+        return bool(result.rowcount)
+
+    async def list_tags(self, repository_id: int, last: str | None, limit: int) -> list[str]:
+        query = select(tags.c.name).where(tags.c.repository_id == repository_id)
+        if last:
+            query = query.where(tags.c.name > last)
+        query = query.order_by(tags.c.name).limit(limit)
+        async with self._read() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def referrers(self, repository_id: int, subject_digest: str) -> list[ManifestRecord]:
+        query = (select(*_MANIFEST_COLUMNS)
+                 .where(manifests.c.repository_id == repository_id,
+                        manifests.c.subject_digest == subject_digest)
+                 .order_by(manifests.c.pushed_at, manifests.c.digest))
+        async with self._read() as conn:
+            return [ManifestRecord(**row._mapping) for row in await conn.execute(query)]

@@ -1,0 +1,1 @@
+"""Supported test helpers: OCI layout builders and a berth server in a subprocess."""
