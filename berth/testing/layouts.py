@@ -13,6 +13,7 @@ import io
 import json
 import os
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,7 @@ class Layout:
             {"schemaVersion": 2, "manifests": self._index}))
 
 
-def _random_chunks(size: int, seed: int, chunk: int = 1 << 20):  # type: ignore[no-untyped-def]
+def _random_chunks(size: int, seed: int, chunk: int = 1 << 20) -> Iterator[bytes]:
     """Incompressible bytes, reproducible from the seed, in chunks of at most 1 MiB."""
     block = hashlib.sha512(seed.to_bytes(8, "big")).digest()
     counter = 0

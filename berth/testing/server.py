@@ -49,9 +49,9 @@ class BerthServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"berth exited with {self.process.returncode}; see {log.name}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/v2/", timeout=1):
-                    return
+            with contextlib.suppress(OSError), urllib.request.urlopen(
+                    f"{self.url}/v2/", timeout=1):
+                return
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"berth did not answer on {self.url} within {timeout}s")

@@ -15,6 +15,7 @@ receives the next batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import fcntl
 import os
@@ -114,10 +115,8 @@ class FilesystemBlobStore:
         return await loop.run_in_executor(None, _commit, source, target)
 
     async def delete_upload(self, upload_id: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError, BlobMissing):
             os.unlink(self._upload_path(upload_id))
-        except (FileNotFoundError, BlobMissing):
-            pass
 
 
 def _lock_or_conflict(fd: int) -> None:

@@ -1,0 +1,143 @@
+"""The MetaStore contract: every backend (SQLite, PostgreSQL) passes the same tests."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+
+from berth.storage.meta import ManifestRecord, MissingReferences, Upload
+from berth.storage.meta.sql import SqlMetaStore
+
+ACCOUNT = "123456789012"
+
+
+def digest(seed: str) -> str:
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+
+def record(repo_id: int, seed: str, subject: str | None = None, at: float = 1.0,
+           artifact_type: str | None = None) -> ManifestRecord:
+    return ManifestRecord(repo_id, digest(seed), "application/vnd.oci.image.manifest.v1+json",
+                          artifact_type, subject, f"payload-{seed}".encode(), at)
+
+
+async def test_create_repository_is_idempotent(meta: SqlMetaStore) -> None:
+    first = await meta.create_repository(ACCOUNT, "team/app", 1.0)
+    again = await meta.create_repository(ACCOUNT, "team/app", 2.0)
+    assert again == first
+    assert (await meta.get_repository(ACCOUNT, "team/app")) == first
+    assert await meta.get_repository("999999999999", "team/app") is None
+
+
+async def test_concurrent_creation_yields_one_repository(meta: SqlMetaStore) -> None:
+    repos = await asyncio.gather(*(meta.create_repository(ACCOUNT, "race", 1.0)
+                                   for _ in range(8)))
+    assert len({r.id for r in repos}) == 1
+
+
+async def test_catalog_pages_in_byte_order(meta: SqlMetaStore) -> None:
+    for name in ["b", "a/z", "a", "B-upper", "a-b", "c"]:
+        await meta.create_repository(ACCOUNT, name, 1.0)
+    await meta.create_repository("000000000001", "other-account", 1.0)
+    assert await meta.list_repositories(ACCOUNT, None, 100) == sorted(
+        ["b", "a/z", "a", "B-upper", "a-b", "c"])
+    assert await meta.list_repositories(ACCOUNT, None, 2) == ["B-upper", "a"]
+    assert await meta.list_repositories(ACCOUNT, "a", 2) == ["a-b", "a/z"]
+    assert await meta.list_repositories(ACCOUNT, "c", 2) == []
+
+
+async def test_blob_links_are_per_repository(meta: SqlMetaStore) -> None:
+    one = await meta.create_repository(ACCOUNT, "one", 1.0)
+    two = await meta.create_repository(ACCOUNT, "two", 1.0)
+    await meta.link_blob(one.id, digest("x"), 42, 1.0)
+    await meta.link_blob(one.id, digest("x"), 42, 2.0)  # idempotent
+    assert await meta.linked_blob_size(one.id, digest("x")) == 42
+    assert await meta.linked_blob_size(two.id, digest("x")) is None
+    assert await meta.blob_size(digest("x")) == 42
+    assert await meta.unlink_blob(one.id, digest("x"))
+    assert not await meta.unlink_blob(one.id, digest("x"))
+    assert await meta.linked_blob_size(one.id, digest("x")) is None
+
+
+async def test_put_manifest_requires_linked_blobs_and_children(meta: SqlMetaStore) -> None:
+    repo = await meta.create_repository(ACCOUNT, "app", 1.0)
+    with pytest.raises(MissingReferences) as missing:
+        await meta.put_manifest(record(repo.id, "m"), [digest("cfg"), digest("layer")], [],
+                                ["v1"])
+    assert missing.value.blobs == [digest("cfg"), digest("layer")]
+    assert await meta.get_manifest(repo.id, digest("m")) is None
+    assert await meta.list_tags(repo.id, None, 10) == []
+
+    await meta.link_blob(repo.id, digest("cfg"), 10, 1.0)
+    await meta.link_blob(repo.id, digest("layer"), 20, 1.0)
+    await meta.put_manifest(record(repo.id, "m"), [digest("cfg"), digest("layer")], [], ["v1"])
+    with pytest.raises(MissingReferences) as missing_child:
+        await meta.put_manifest(record(repo.id, "idx"), [], [digest("m"), digest("nope")], [])
+    assert missing_child.value.manifests == [digest("nope")]
+    await meta.put_manifest(record(repo.id, "idx"), [], [digest("m")], ["multi"])
+    assert (await meta.resolve_tag(repo.id, "multi")).digest == digest("idx")
+
+
+async def test_tags_move_and_repush_keeps_first_push_time(meta: SqlMetaStore) -> None:
+    repo = await meta.create_repository(ACCOUNT, "app", 1.0)
+    await meta.put_manifest(record(repo.id, "a", at=1.0), [], [], ["latest", "v1"])
+    await meta.put_manifest(record(repo.id, "b", at=2.0), [], [], ["latest"])
+    await meta.put_manifest(record(repo.id, "a", at=3.0), [], [], ["again"])
+    assert (await meta.resolve_tag(repo.id, "latest")).digest == digest("b")
+    assert (await meta.resolve_tag(repo.id, "v1")).digest == digest("a")
+    assert (await meta.get_manifest(repo.id, digest("a"))).pushed_at == 1.0
+    assert await meta.list_tags(repo.id, None, 10) == ["again", "latest", "v1"]
+    assert await meta.list_tags(repo.id, "again", 1) == ["latest"]
+
+
+async def test_delete_manifest_removes_its_tags(meta: SqlMetaStore) -> None:
+    repo = await meta.create_repository(ACCOUNT, "app", 1.0)
+    await meta.link_blob(repo.id, digest("cfg"), 10, 1.0)
+    await meta.put_manifest(record(repo.id, "a"), [digest("cfg")], [], ["v1", "v2"])
+    assert await meta.delete_tag(repo.id, "v2")
+    assert not await meta.delete_tag(repo.id, "v2")
+    assert await meta.delete_manifest(repo.id, digest("a"))
+    assert not await meta.delete_manifest(repo.id, digest("a"))
+    assert await meta.resolve_tag(repo.id, "v1") is None
+    assert await meta.list_tags(repo.id, None, 10) == []
+    # the blob stays linked: only GC decides when it goes
+    assert await meta.linked_blob_size(repo.id, digest("cfg")) == 10
+
+
+async def test_referrers_by_subject(meta: SqlMetaStore) -> None:
+    repo = await meta.create_repository(ACCOUNT, "app", 1.0)
+    await meta.put_manifest(record(repo.id, "img"), [], [], [])
+    await meta.put_manifest(record(repo.id, "sig", subject=digest("img"), at=2.0,
+                                   artifact_type="application/sig"), [], [], [])
+    await meta.put_manifest(record(repo.id, "sbom", subject=digest("img"), at=3.0,
+                                   artifact_type="application/sbom"), [], [], [])
+    found = await meta.referrers(repo.id, digest("img"))
+    assert [r.digest for r in found] == [digest("sig"), digest("sbom")]
+    assert await meta.referrers(repo.id, digest("sig")) == []
+
+
+async def test_uploads_expire_by_last_touch(meta: SqlMetaStore) -> None:
+    repo = await meta.create_repository(ACCOUNT, "app", 1.0)
+    await meta.create_upload(Upload("a" * 32, repo.id, "sha256", 10.0, 10.0))
+    await meta.create_upload(Upload("b" * 32, repo.id, "sha512", 10.0, 10.0))
+    await meta.touch_upload("b" * 32, 100.0)
+    assert [u.id for u in await meta.expired_uploads(50.0, 10)] == ["a" * 32]
+    assert (await meta.get_upload("b" * 32)).algorithm == "sha512"
+    await meta.delete_upload("a" * 32)
+    await meta.delete_upload("a" * 32)
+    assert await meta.get_upload("a" * 32) is None
+
+
+async def test_deleting_a_repository_removes_everything_under_it(meta: SqlMetaStore) -> None:
+    repo = await meta.create_repository(ACCOUNT, "doomed", 1.0)
+    await meta.link_blob(repo.id, digest("cfg"), 10, 1.0)
+    await meta.put_manifest(record(repo.id, "a"), [digest("cfg")], [], ["v1"])
+    await meta.create_upload(Upload("c" * 32, repo.id, "sha256", 1.0, 1.0))
+    await meta.delete_repository(repo.id)
+    assert await meta.get_repository(ACCOUNT, "doomed") is None
+    assert await meta.get_upload("c" * 32) is None
+    again = await meta.create_repository(ACCOUNT, "doomed", 2.0)
+    assert await meta.resolve_tag(again.id, "v1") is None
+    assert await meta.linked_blob_size(again.id, digest("cfg")) is None
