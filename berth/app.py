@@ -31,7 +31,7 @@ from berth.storage.meta.sql import SqlMetaStore, create_engine
 
 log = logging.getLogger("berth")
 SETTINGS_ENV = "BERTH_RESOLVED_SETTINGS"
-UPLOAD_SWEEP_SECONDS = 300
+UPLOAD_SWEEP_SECONDS = 300  # at most; sooner when uploads expire sooner
 
 
 def prepare(settings: Settings) -> Settings:
@@ -101,7 +101,7 @@ async def _sweep_uploads(services: Services, max_age: int) -> None:
                 pass
         except Exception:
             log.exception("sweeping expired uploads failed; retrying later")
-        await asyncio.sleep(UPLOAD_SWEEP_SECONDS)
+        await asyncio.sleep(max(1, min(UPLOAD_SWEEP_SECONDS, max_age // 2)))
 
 
 async def _berth_error(request: Request, exc: Exception) -> Response:

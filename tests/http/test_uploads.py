@@ -6,6 +6,7 @@ import hashlib
 import os
 import socket
 import threading
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -218,3 +219,19 @@ def test_truncated_upload_keeps_what_arrived_and_resumes_after_restart(tmp_path)
         done = http.put(location, params={"digest": sha256(data)})
         assert done.status_code == 201, done.text
         assert http.get(f"/v2/{repo}/blobs/{sha256(data)}").content == data
+
+
+def test_abandoned_uploads_expire(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"BERTH_UPLOAD_EXPIRY_SECONDS": "2"}
+    with running_berth(tmp_path / "data", env) as server, httpx.Client(
+            base_url=server.url, timeout=30) as http:
+        repo = unique()
+        location = http.post(f"/v2/{repo}/blobs/uploads/").headers["Location"]
+        http.patch(location, content=b"partial")
+        upload_id = location.rsplit("/", 1)[1]
+        deadline = time.monotonic() + 15
+        while http.get(location).status_code == 204 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        response = http.get(location)
+        assert response.status_code == 404 and error_code(response) == "BLOB_UPLOAD_UNKNOWN"
+        assert not (server.data_dir / "blobs" / "_uploads" / upload_id).exists()
