@@ -1,0 +1,252 @@
+"""Real skopeo and podman, driven against a running berth over HTTP.
+
+Every invocation goes through ``run_tool`` (captured output, a timeout, the command's
+stderr in the failure message). Every credential a client presents comes from one
+``RegistryAuth``, made by ``login``: berth has no authentication yet, and when it gets
+some, ``login`` is the one place to change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from berth.testing.server import BerthServer
+
+DEFAULT_TIMEOUT = 120.0
+
+# Accept headers for reading manifests back over HTTP.
+MANIFEST_TYPES = ", ".join([
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+])
+
+
+class ToolFailed(AssertionError):
+    def __init__(self, command: list[str], returncode: int, stdout: bytes, stderr: bytes
+                 ) -> None:
+        self.returncode = returncode
+        self.stdout = stdout.decode(errors="replace")
+        self.stderr = stderr.decode(errors="replace")
+        super().__init__(
+            f"{' '.join(command)!r} exited with {returncode}\n"
+            f"--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-4000:]}")
+
+
+def run_tool(command: list[str], env: dict[str, str] | None = None,
+             timeout: float = DEFAULT_TIMEOUT) -> subprocess.CompletedProcess[bytes]:
+    """Run a client command; raise ToolFailed (with its output) when it exits non-zero."""
+    try:
+        return subprocess.run(command, check=True, capture_output=True, timeout=timeout,
+                              env=env, stdin=subprocess.DEVNULL)
+    except subprocess.CalledProcessError as exc:
+        raise ToolFailed(command, exc.returncode, exc.stdout, exc.stderr) from None
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; skip the test when it is missing, but fail under CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is required under CI=true but is not on PATH")
+        pytest.skip(f"{name} is not installed (not on PATH); its end-to-end tests are skipped")
+    return path
+
+
+def unique_repo(prefix: str) -> str:
+    return f"e2e/{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# credentials
+
+
+@dataclass(frozen=True)
+class RegistryAuth:
+    """What clients present to berth: an auth file for skopeo and podman, an httpx auth."""
+
+    authfile: Path
+    http_auth: httpx.Auth | None = None
+
+
+def login(server: BerthServer, directory: Path) -> RegistryAuth:
+    """Credentials for ``server``, the one place tests log in.
+
+    berth has no authentication yet, so the auth file holds no entries and HTTP requests
+    carry nothing. When berth gets authentication, log in here (``skopeo login
+    --authfile <authfile> --tls-verify=false -u ... -p ... <server.host>``) and return
+    the matching ``httpx.Auth``.
+    """
+    authfile = directory / "auth.json"
+    authfile.write_text(json.dumps({"auths": {}}))
+    return RegistryAuth(authfile=authfile)
+
+
+# configuration shared by skopeo and podman
+
+
+@dataclass(frozen=True)
+class ContainersConfig:
+    """A trust policy and registries.conf of our own, so the host's files do not matter."""
+
+    directory: Path
+
+    @classmethod
+    def create(cls, directory: Path) -> ContainersConfig:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "policy.json").write_text(
+            json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
+        (directory / "registries.conf").write_text("unqualified-search-registries = []\n")
+        return cls(directory)
+
+    @property
+    def policy(self) -> Path:
+        return self.directory / "policy.json"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ,
+                "CONTAINERS_REGISTRIES_CONF": str(self.directory / "registries.conf")}
+
+
+# skopeo
+
+
+@dataclass
+class Skopeo:
+    binary: str
+    server: BerthServer
+    auth: RegistryAuth
+    config: ContainersConfig
+
+    def run(self, *args: str, timeout: float = DEFAULT_TIMEOUT
+            ) -> subprocess.CompletedProcess[bytes]:
+        return run_tool([self.binary, "--policy", str(self.config.policy), *args],
+                        env=self.config.env, timeout=timeout)
+
+    def ref(self, repo: str, tag: str | None = None, digest: str | None = None) -> str:
+        """``docker://`` reference to ``repo`` in berth, by tag or by digest."""
+        suffix = f"@{digest}" if digest else f":{tag or 'latest'}"
+        return f"docker://{self.server.host}/{repo}{suffix}"
+
+    def copy(self, source: str, dest: str, *options: str, timeout: float = DEFAULT_TIMEOUT
+             ) -> None:
+        self.run("copy", "--quiet", "--authfile", str(self.auth.authfile),
+                 "--src-tls-verify=false", "--dest-tls-verify=false", *options, source, dest,
+                 timeout=timeout)
+
+    def push(self, layout: Path, repo: str, tag: str = "latest", ref: str = "latest",
+             *options: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Copy image ``ref`` of an OCI layout to ``repo:tag`` in berth, unchanged.
+
+        ``--preserve-digests``: without it skopeo gzips uncompressed layers on the way to
+        a registry, and the digests would no longer be the layout's.
+        """
+        self.copy(f"oci:{layout}:{ref}", self.ref(repo, tag), "--preserve-digests", *options,
+                  timeout=timeout)
+
+    def pull(self, repo: str, tag: str, layout: Path, ref: str = "latest", *options: str,
+             timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Copy ``repo:tag`` from berth into image ``ref`` of an OCI layout, unchanged."""
+        self.copy(self.ref(repo, tag), f"oci:{layout}:{ref}", "--preserve-digests", *options,
+                  timeout=timeout)
+
+    def inspect(self, ref: str, *options: str) -> dict[str, Any]:
+        out = self.run("inspect", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+                       *options, ref)
+        result: dict[str, Any] = json.loads(out.stdout)
+        return result
+
+    def inspect_raw(self, ref: str, *options: str) -> bytes:
+        return self.run("inspect", "--raw", "--tls-verify=false",
+                        "--authfile", str(self.auth.authfile), *options, ref).stdout
+
+    def list_tags(self, repo: str) -> list[str]:
+        out = self.run("list-tags", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+                       f"docker://{self.server.host}/{repo}")
+        tags: list[str] = json.loads(out.stdout)["Tags"]
+        return tags
+
+    def delete(self, ref: str) -> None:
+        self.run("delete", "--tls-verify=false", "--authfile", str(self.auth.authfile), ref)
+
+
+# podman
+
+
+@dataclass
+class Podman:
+    """podman with storage, run and config directories of its own (vfs: no mounts needed).
+
+    It can pull and push here, not run containers.
+    """
+
+    binary: str
+    server: BerthServer
+    auth: RegistryAuth
+    config: ContainersConfig
+    base: Path
+    env: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        for sub in ("root", "runroot", "tmp", "libpod-tmp", "networks", "volumes", "xdg"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        (self.base / "xdg").chmod(0o700)
+        storage_conf = self.base / "storage.conf"
+        storage_conf.write_text(
+            '[storage]\ndriver = "vfs"\n'
+            f'graphroot = "{self.base / "root"}"\nrunroot = "{self.base / "runroot"}"\n')
+        self.env = {**self.config.env,
+                    "CONTAINERS_STORAGE_CONF": str(storage_conf),
+                    "XDG_RUNTIME_DIR": str(self.base / "xdg"),
+                    "TMPDIR": str(self.base / "tmp")}
+
+    def run(self, *args: str, timeout: float = DEFAULT_TIMEOUT
+            ) -> subprocess.CompletedProcess[bytes]:
+        return run_tool([
+            self.binary,
+            "--root", str(self.base / "root"), "--runroot", str(self.base / "runroot"),
+            "--storage-driver", "vfs", "--tmpdir", str(self.base / "libpod-tmp"),
+            "--network-config-dir", str(self.base / "networks"),
+            "--volumepath", str(self.base / "volumes"), "--events-backend", "none",
+            *args], env=self.env, timeout=timeout)
+
+    def ref(self, repo: str, tag: str) -> str:
+        return f"{self.server.host}/{repo}:{tag}"
+
+    def pull(self, ref: str, *options: str) -> None:
+        self.run("pull", "--quiet", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+                 "--signature-policy", str(self.config.policy), *options, ref)
+
+    def push(self, ref: str, digestfile: Path, *options: str) -> str:
+        """Push ``ref``; return the digest of the manifest podman pushed."""
+        self.run("push", "--quiet", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+                 "--signature-policy", str(self.config.policy),
+                 "--digestfile", str(digestfile), *options, ref)
+        return digestfile.read_text().strip()
+
+    def image(self, ref: str) -> dict[str, Any]:
+        """``podman image inspect`` of one local image."""
+        found = json.loads(self.run("image", "inspect", ref).stdout)
+        assert len(found) == 1, found
+        image: dict[str, Any] = found[0]
+        return image
+
+    def image_exists(self, ref: str) -> bool:
+        try:
+            self.run("image", "exists", ref)
+        except ToolFailed as exc:
+            if exc.returncode == 1:
+                return False
+            raise
+        return True

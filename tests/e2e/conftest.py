@@ -1,0 +1,54 @@
+"""Fixtures for the end-to-end tests: skopeo, podman and httpx pointed at ``shared_berth``.
+
+All of them are module-scoped like ``shared_berth``; each test uses repositories of its
+own (``unique_repo``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from berth.testing.server import BerthServer
+from tests.e2e.clients import (
+    ContainersConfig,
+    Podman,
+    RegistryAuth,
+    Skopeo,
+    login,
+    require_tool,
+)
+
+
+@pytest.fixture(scope="module")
+def registry_auth(shared_berth: BerthServer, tmp_path_factory: pytest.TempPathFactory
+                  ) -> RegistryAuth:
+    return login(shared_berth, tmp_path_factory.mktemp("auth"))
+
+
+@pytest.fixture(scope="module")
+def containers_config(tmp_path_factory: pytest.TempPathFactory) -> ContainersConfig:
+    return ContainersConfig.create(tmp_path_factory.mktemp("containers"))
+
+
+@pytest.fixture(scope="module")
+def http(shared_berth: BerthServer, registry_auth: RegistryAuth) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=shared_berth.url, auth=registry_auth.http_auth,
+                      timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def skopeo(shared_berth: BerthServer, registry_auth: RegistryAuth,
+           containers_config: ContainersConfig) -> Skopeo:
+    return Skopeo(require_tool("skopeo"), shared_berth, registry_auth, containers_config)
+
+
+@pytest.fixture(scope="module")
+def podman(shared_berth: BerthServer, registry_auth: RegistryAuth,
+           containers_config: ContainersConfig, tmp_path_factory: pytest.TempPathFactory
+           ) -> Podman:
+    return Podman(require_tool("podman"), shared_berth, registry_auth, containers_config,
+                  tmp_path_factory.mktemp("podman"))
