@@ -67,24 +67,27 @@ def blob_store_for(settings: Settings) -> BlobStore:
     raise ConfigError(f"unsupported blob store {url!r}; use file://PATH")
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+def create_app(settings: Settings, clock: Clock | None = None,
+               services: Services | None = None) -> Starlette:
+    """The ASGI app. Backends come from ``settings`` unless ready ``services`` are given
+    (as ``berth.testing.fake`` does); either way the app owns and closes them."""
     clock = clock or SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        meta = SqlMetaStore.from_url(settings.resolved_database_url)
-        services = Services.build(
-            meta, blob_store_for(settings), clock, default_account=str(settings.account_id),
-            region=settings.region, public_url=settings.resolved_public_url)
-        app.state.services = services
-        sweeper = asyncio.create_task(_sweep_uploads(services, settings.upload_expiry_seconds))
+        ready = services or Services.build(
+            SqlMetaStore.from_url(settings.resolved_database_url), blob_store_for(settings),
+            clock, default_account=str(settings.account_id), region=settings.region,
+            public_url=settings.resolved_public_url)
+        app.state.services = ready
+        sweeper = asyncio.create_task(_sweep_uploads(ready, settings.upload_expiry_seconds))
         try:
             yield
         finally:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
-            await meta.close()
+            await ready.meta.close()
 
     return Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={
         BerthError: _berth_error,

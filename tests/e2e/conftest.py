@@ -40,15 +40,30 @@ def http(shared_berth: BerthServer, registry_auth: RegistryAuth) -> Iterator[htt
         yield client
 
 
+# The tool fixtures come first in the argument lists, so that a missing tool skips the
+# test before a server is started for it.
+
+
 @pytest.fixture(scope="module")
-def skopeo(shared_berth: BerthServer, registry_auth: RegistryAuth,
+def skopeo_binary() -> str:
+    return require_tool("skopeo")
+
+
+@pytest.fixture(scope="module")
+def podman_binary() -> str:
+    return require_tool("podman")
+
+
+@pytest.fixture(scope="module")
+def skopeo(skopeo_binary: str, shared_berth: BerthServer, registry_auth: RegistryAuth,
            containers_config: ContainersConfig) -> Skopeo:
-    return Skopeo(require_tool("skopeo"), shared_berth, registry_auth, containers_config)
+    return Skopeo(skopeo_binary, shared_berth, registry_auth, containers_config)
 
 
 @pytest.fixture(scope="module")
-def podman(shared_berth: BerthServer, registry_auth: RegistryAuth,
+def podman(podman_binary: str, shared_berth: BerthServer, registry_auth: RegistryAuth,
            containers_config: ContainersConfig, tmp_path_factory: pytest.TempPathFactory
            ) -> Podman:
-    return Podman(require_tool("podman"), shared_berth, registry_auth, containers_config,
+    """podman with storage of its own for the module (see ``Podman``)."""
+    return Podman(podman_binary, shared_berth, registry_auth, containers_config,
                   tmp_path_factory.mktemp("podman"))

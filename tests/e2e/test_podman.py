@@ -16,7 +16,7 @@ from tests.e2e.clients import Podman, Skopeo, unique_repo
 from tests.e2e.oci_files import read_json_blob, sha256, uncompressed_digest
 
 
-def test_pull_tag_push_and_pull_again(skopeo: Skopeo, podman: Podman, http: httpx.Client,
+def test_pull_tag_push_and_pull_again(podman: Podman, skopeo: Skopeo, http: httpx.Client,
                                       tmp_path: Path) -> None:
     source = tmp_path / "source"
     image = layouts.many_layer_image(source, layers=3, layer_size=32 * 1024)
@@ -59,7 +59,7 @@ def test_pull_tag_push_and_pull_again(skopeo: Skopeo, podman: Podman, http: http
     assert f"sha256:{again['Id']}" == config
 
 
-def test_pull_picks_the_requested_architecture_of_an_index(skopeo: Skopeo, podman: Podman,
+def test_pull_picks_the_requested_architecture_of_an_index(podman: Podman, skopeo: Skopeo,
                                                           tmp_path: Path) -> None:
     source = tmp_path / "source"
     index = layouts.multi_arch_index(source)
