@@ -31,6 +31,7 @@ class Descriptor:
     media_type: str
     digest: str
     size: int
+    diff_id: str | None = None  # a layer's uncompressed digest, for the image config
 
     def json(self, **extra: Any) -> dict[str, Any]:
         return {"mediaType": self.media_type, "digest": self.digest, "size": self.size, **extra}
@@ -71,8 +72,9 @@ class Layout:
             hasher.update(tail)
         digest = hasher.hexdigest()
         os.replace(tmp, self.root / "blobs" / "sha256" / digest)
-        return Descriptor(LAYER_TAR, f"sha256:{digest}", os.path.getsize(
-            self.root / "blobs" / "sha256" / digest))
+        path = self.root / "blobs" / "sha256" / digest
+        return Descriptor(LAYER_TAR, f"sha256:{digest}", os.path.getsize(path),
+                          diff_id=f"sha256:{digest}")
 
     def add_file_layer(self, files: dict[str, bytes]) -> Descriptor:
         buf = io.BytesIO()
@@ -82,14 +84,16 @@ class Layout:
                 info.size = len(content)
                 info.mtime = 0
                 tar.addfile(info, io.BytesIO(content))
-        return self.add_blob(gzip.compress(buf.getvalue(), mtime=0), LAYER_GZIP)
+        layer = self.add_blob(gzip.compress(buf.getvalue(), mtime=0), LAYER_GZIP)
+        diff_id = "sha256:" + hashlib.sha256(buf.getvalue()).hexdigest()
+        return Descriptor(layer.media_type, layer.digest, layer.size, diff_id)
 
     def add_image(self, layers: list[Descriptor], arch: str = "amd64",
                   labels: dict[str, str] | None = None) -> Descriptor:
         config = self.add_json({
             "architecture": arch, "os": "linux",
             "config": {"Labels": labels or {}},
-            "rootfs": {"type": "layers", "diff_ids": [d.digest for d in layers]},
+            "rootfs": {"type": "layers", "diff_ids": [d.diff_id or d.digest for d in layers]},
         }, OCI_CONFIG)
         return self.add_json({
             "schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config.json(),
