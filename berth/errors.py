@@ -16,6 +16,7 @@ class BerthError(Exception):
     code: ClassVar[str] = "UNKNOWN"
     status: ClassVar[int] = 500
     ecr_exception: ClassVar[str] = "ServerException"
+    ecr_status: ClassVar[int] = 400
     default_message: ClassVar[str] = "internal error"
 
     def __init__(self, message: str | None = None, detail: Any = None,
@@ -99,11 +100,6 @@ class RangeNotSatisfiable(SizeInvalid):
     default_message = "requested range not satisfiable"
 
 
-class TagInvalid(BerthError):
-    code, status, ecr_exception = "TAG_INVALID", 400, "InvalidParameterException"
-    default_message = "invalid tag"
-
-
 class Unauthorized(BerthError):
     code, status, ecr_exception = "UNAUTHORIZED", 401, "UnrecognizedClientException"
     default_message = "authentication required"
@@ -112,6 +108,11 @@ class Unauthorized(BerthError):
 class Denied(BerthError):
     code, status, ecr_exception = "DENIED", 403, "AccessDeniedException"
     default_message = "requested access to the resource is denied"
+
+
+class ServerError(BerthError):
+    code, status, ecr_exception, ecr_status = "UNKNOWN", 500, "ServerException", 500
+    default_message = "internal server error"
 
 
 class Unsupported(BerthError):
@@ -134,6 +135,138 @@ class NotFound(BerthError):
 
     code, status, ecr_exception = "NOT_FOUND", 404, "InvalidParameterException"
     default_message = "no such endpoint"
+
+
+# ECR exceptions (botocore's model names them; the OCI code is what /v2/ shows when the
+# same failure happens there). Those that already have an OCI twin above are those
+# twins: RepositoryNotFoundException is NameUnknown, ImageNotFoundException is
+# ManifestUnknown, LayersNotFoundException is BlobUnknown, and so on.
+
+class InvalidParameter(BerthError):
+    code, status, ecr_exception = "UNSUPPORTED", 400, "InvalidParameterException"
+    default_message = "invalid parameter"
+
+
+class ValidationError(InvalidParameter):
+    ecr_exception = "ValidationException"
+
+
+class InvalidTagParameter(InvalidParameter):
+    ecr_exception = "InvalidTagParameterException"
+
+
+class TooManyTags(InvalidParameter):
+    ecr_exception = "TooManyTagsException"
+
+
+class LimitExceeded(TooManyRequests):
+    ecr_exception = "LimitExceededException"
+    default_message = "the operation exceeds a limit"
+
+
+class RepositoryAlreadyExists(BerthError):
+    code, status, ecr_exception = "NAME_INVALID", 409, "RepositoryAlreadyExistsException"
+    default_message = "repository already exists"
+
+
+class RepositoryNotEmpty(BerthError):
+    code, status, ecr_exception = "DENIED", 409, "RepositoryNotEmptyException"
+    default_message = "repository contains images"
+
+
+class ImageAlreadyExists(BerthError):
+    code, status, ecr_exception = "MANIFEST_INVALID", 400, "ImageAlreadyExistsException"
+    default_message = "image already exists"
+
+
+class ImageTagAlreadyExists(BerthError):
+    code, status, ecr_exception = "TAG_INVALID", 400, "ImageTagAlreadyExistsException"
+    default_message = "the image tag already exists and the tag is immutable"
+
+
+class ImageDigestDoesNotMatch(DigestInvalid):
+    ecr_exception = "ImageDigestDoesNotMatchException"
+
+
+class ReferencedImagesNotFound(ManifestBlobUnknown):
+    ecr_exception = "ReferencedImagesNotFoundException"
+
+
+class LayersNotFound(ManifestBlobUnknown):
+    ecr_exception = "LayersNotFoundException"
+
+
+class InvalidLayer(BlobUploadInvalid):
+    ecr_exception = "InvalidLayerException"
+
+
+class InvalidLayerPart(UploadOutOfOrder):
+    ecr_exception = "InvalidLayerPartException"
+
+
+class LayerPartTooSmall(BlobUploadInvalid):
+    ecr_exception = "LayerPartTooSmallException"
+
+
+class LayerAlreadyExists(BlobUploadInvalid):
+    ecr_exception = "LayerAlreadyExistsException"
+
+
+class EmptyUpload(BlobUploadInvalid):
+    ecr_exception = "EmptyUploadException"
+
+
+class LayerInaccessible(BlobUnknown):
+    ecr_exception = "LayerInaccessibleException"
+
+
+class UploadNotFound(BlobUploadUnknown):
+    ecr_exception = "UploadNotFoundException"
+
+
+class UnsupportedImageType(Unsupported):
+    ecr_exception = "UnsupportedImageTypeException"
+
+
+class ImageArchived(BerthError):
+    code, status, ecr_exception = "DENIED", 403, "ImageArchivedException"
+    default_message = "the image is archived; restore it before pulling"
+
+
+class TemplateAlreadyExists(BerthError):
+    code, status, ecr_exception = "UNSUPPORTED", 409, "TemplateAlreadyExistsException"
+    default_message = "a repository creation template with that prefix already exists"
+
+
+class TemplateNotFound(BerthError):
+    code, status, ecr_exception = "UNSUPPORTED", 404, "TemplateNotFoundException"
+    default_message = "no repository creation template with that prefix"
+
+
+# Errors of the AWS protocol itself, common to every AWS JSON service (not in the model).
+
+class UnrecognizedClient(Unauthorized):
+    ecr_exception = "UnrecognizedClientException"
+    default_message = "The security token included in the request is invalid."
+
+
+class ExpiredToken(Unauthorized):
+    ecr_exception = "ExpiredTokenException"
+    default_message = "The security token included in the request is expired"
+
+
+class AccessDenied(Denied):
+    ecr_exception = "AccessDeniedException"
+
+
+class UnknownOperation(InvalidParameter):
+    ecr_exception = "UnknownOperationException"
+    default_message = "unknown operation"
+
+
+class SerializationFailure(InvalidParameter):
+    ecr_exception = "SerializationException"
+    default_message = "the request body could not be read"
 
 
 # The error codes of the distribution spec (spec.md, "Error Codes"); a test checks

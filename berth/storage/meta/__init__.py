@@ -6,9 +6,20 @@ does I/O later.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class RepositorySettings:
+    """What ECR lets a user choose for a repository."""
+
+    image_tag_mutability: str = "MUTABLE"
+    tag_mutability_filters: tuple[str, ...] = ()
+    scan_on_push: bool = False
+    encryption_type: str = "AES256"
+    kms_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +28,7 @@ class Repository:
     account_id: str
     name: str
     created_at: float
+    settings: RepositorySettings = RepositorySettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +40,8 @@ class ManifestRecord:
     subject_digest: str | None
     payload: bytes
     pushed_at: float
+    image_size: int = 0
+    last_pulled_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +51,24 @@ class Upload:
     algorithm: str
     created_at: float
     updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    """A repository creation template; ``document`` holds its ECR fields as given."""
+
+    prefix: str
+    document: dict[str, Any]
+    created_at: float
+    updated_at: float
+
+
+class TagFrozen(ValueError):
+    """An immutable tag already exists; the push that would move it stored nothing."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(tag)
+        self.tag = tag
 
 
 class MissingReferences(LookupError):
@@ -55,8 +87,26 @@ class MetaStore(Protocol):
     async def get_repository(self, account_id: str, name: str) -> Repository | None:
         """The repository, or None."""
 
-    async def create_repository(self, account_id: str, name: str, now: float) -> Repository:
-        """Create it, or return the existing one (idempotent, safe under races)."""
+    async def create_repository(self, account_id: str, name: str, now: float,
+                                settings: RepositorySettings | None = None,
+                                tags: Mapping[str, str] | None = None) -> tuple[Repository, bool]:
+        """Create it (with its resource tags) or find the existing one; True when created.
+
+        Safe under races: concurrent calls agree on one repository.
+        """
+
+    async def describe_repositories(self, account_id: str, names: Sequence[str] | None,
+                                    after: str | None, limit: int) -> list[Repository]:
+        """Repositories in name order after ``after``; only ``names`` when given."""
+
+    async def update_repository_settings(self, repository_id: int,
+                                         settings: RepositorySettings) -> None: ...
+
+    async def repository_tags(self, repository_id: int) -> dict[str, str]: ...
+
+    async def set_repository_tags(self, repository_id: int, tags: Mapping[str, str],
+                                  remove: Sequence[str] = ()) -> dict[str, str]:
+        """Upsert ``tags`` and drop the keys in ``remove``, atomically; return the result."""
 
     async def list_repositories(self, account_id: str, last: str | None, limit: int
                                 ) -> list[str]:
@@ -93,11 +143,13 @@ class MetaStore(Protocol):
 
     # manifests and tags
     async def put_manifest(self, record: ManifestRecord, blob_digests: Sequence[str],
-                           child_digests: Sequence[str], tags: Sequence[str]) -> None:
-        """Store the manifest and point ``tags`` at it, atomically.
+                           child_digests: Sequence[str], tags: Sequence[str],
+                           frozen_tags: Collection[str] = ()) -> bool:
+        """Store the manifest and point ``tags`` at it, atomically; True when it is new.
 
         Raises MissingReferences, storing nothing, when a blob is not linked to the
-        repository or a child manifest is not in it. Pushing an existing digest again
+        repository or a child manifest is not in it, and TagFrozen, storing nothing,
+        when a tag in ``frozen_tags`` already exists. Pushing an existing digest again
         keeps its first push time and only moves tags.
         """
 
@@ -115,3 +167,36 @@ class MetaStore(Protocol):
 
     async def referrers(self, repository_id: int, subject_digest: str) -> list[ManifestRecord]:
         """Manifests of the repository whose subject is ``subject_digest``."""
+
+    # images, as ECR sees them
+    async def count_manifests(self, repository_id: int) -> int: ...
+
+    async def list_manifests(self, repository_id: int, digests: Sequence[str] | None,
+                             after: str | None, limit: int) -> list[ManifestRecord]:
+        """Manifests in digest order after ``after``; only ``digests`` when given."""
+
+    async def tags_of(self, repository_id: int, digests: Sequence[str]) -> dict[str, list[str]]:
+        """Each digest's tags in byte order (an empty list for untagged ones)."""
+
+    async def tag_targets(self, repository_id: int, names: Sequence[str]) -> dict[str, str]:
+        """The digest each existing tag among ``names`` points at."""
+
+    async def parents_of(self, repository_id: int, digest: str) -> list[str]:
+        """Digests of the indexes in the repository that list ``digest``."""
+
+    async def child_sizes(self, repository_id: int, digests: Sequence[str]) -> list[int]:
+        """Image sizes of the listed manifests."""
+
+    # account settings and repository creation templates
+    async def account_settings(self, account_id: str) -> dict[str, str]: ...
+
+    async def put_account_setting(self, account_id: str, name: str, value: str) -> None: ...
+
+    async def templates(self, account_id: str) -> dict[str, TemplateRecord]: ...
+
+    async def put_template(self, account_id: str, record: TemplateRecord, *, create: bool
+                           ) -> bool:
+        """Insert (create) or replace a template; False when it exists (create) or is
+        missing (update)."""
+
+    async def delete_template(self, account_id: str, prefix: str) -> bool: ...

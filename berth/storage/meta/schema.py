@@ -2,9 +2,17 @@
 
 ::
 
-    repositories (id) ── account_id, name (unique together), created_at
+    accounts (id) ── created_at
+      ├── iam_users (account_id, name)
+      ├── access_keys (access_key_id) → user (NULL: the account's root); secret encrypted
+      ├── account_settings (account_id, name) → value
+      └── creation_templates (account_id, prefix) → the template as JSON
+    repositories (id) ── account_id, name (unique together), created_at, tag mutability
+      │                  and its exclusion filters (JSON), scan_on_push, encryption
+      ├── repository_tags (repository_id, key) → value        resource tags
       ├── repository_blobs (repository_id, digest)   blobs this repository may reach
-      ├── manifests (repository_id, digest)          payload, media/artifact type, subject
+      ├── manifests (repository_id, digest)          payload, media/artifact type, subject,
+      │     │                                        image size, last pull time
       │     ├── manifest_blobs (…, manifest_digest, blob_digest)     config and layers
       │     └── manifest_children (…, parent_digest, child_digest)   an index's manifests
       ├── tags (repository_id, name) → manifest_digest
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Double,
     ForeignKey,
@@ -29,7 +38,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -45,7 +56,63 @@ repositories = Table(
     Column("account_id", String(12), nullable=False),
     Column("name", NAME, nullable=False),
     Column("created_at", Double, nullable=False),
+    Column("image_tag_mutability", String(32), nullable=False, server_default="MUTABLE"),
+    Column("tag_mutability_filters", Text),
+    Column("scan_on_push", Boolean, nullable=False, server_default=false()),
+    Column("encryption_type", String(16), nullable=False, server_default="AES256"),
+    Column("kms_key", String(2048)),
     UniqueConstraint("account_id", "name", name="uq_repositories_account_name"),
+)
+
+repository_tags = Table(
+    "repository_tags", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", String(256), nullable=False),
+)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("id", String(12), primary_key=True),
+    Column("created_at", Double, nullable=False),
+)
+
+iam_users = Table(
+    "iam_users", metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("user_id", String(32), nullable=False, unique=True),
+    Column("created_at", Double, nullable=False),
+)
+
+access_keys = Table(
+    "access_keys", metadata,
+    Column("access_key_id", String(32), primary_key=True),
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("user_name", String(64)),
+    Column("secret", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("ix_access_keys_user", "account_id", "user_name"),
+)
+
+account_settings = Table(
+    "account_settings", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(64), nullable=False),
+)
+
+creation_templates = Table(
+    "creation_templates", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("prefix", NAME, primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
 )
 
 blobs = Table(
@@ -74,6 +141,8 @@ manifests = Table(
     Column("subject_digest", DIGEST),
     Column("payload", LargeBinary, nullable=False),
     Column("pushed_at", Double, nullable=False),
+    Column("image_size", BigInteger, nullable=False, server_default="0"),
+    Column("last_pulled_at", Double),
     Index("ix_manifests_subject", "repository_id", "subject_digest"),
 )
 

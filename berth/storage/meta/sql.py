@@ -6,22 +6,34 @@ SQLite runs in WAL mode with foreign keys on; write transactions begin with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from berth.storage.meta import ManifestRecord, MissingReferences, Repository, Upload
+from berth.storage.meta import (
+    ManifestRecord,
+    MissingReferences,
+    Repository,
+    RepositorySettings,
+    TagFrozen,
+    TemplateRecord,
+    Upload,
+)
 from berth.storage.meta.schema import (
+    account_settings,
     blobs,
+    creation_templates,
     manifest_blobs,
     manifest_children,
     manifests,
     repositories,
     repository_blobs,
+    repository_tags,
     tags,
     uploads,
 )
@@ -29,8 +41,28 @@ from berth.storage.meta.schema import (
 _MANIFEST_COLUMNS = (
     manifests.c.repository_id, manifests.c.digest, manifests.c.media_type,
     manifests.c.artifact_type, manifests.c.subject_digest, manifests.c.payload,
-    manifests.c.pushed_at,
+    manifests.c.pushed_at, manifests.c.image_size, manifests.c.last_pulled_at,
 )
+
+
+def repository_from_row(row: Any) -> Repository:
+    m = row._mapping
+    filters = json.loads(m["tag_mutability_filters"]) if m["tag_mutability_filters"] else []
+    return Repository(m["id"], m["account_id"], m["name"], m["created_at"], RepositorySettings(
+        image_tag_mutability=m["image_tag_mutability"], tag_mutability_filters=tuple(filters),
+        scan_on_push=bool(m["scan_on_push"]), encryption_type=m["encryption_type"],
+        kms_key=m["kms_key"]))
+
+
+def settings_columns(settings: RepositorySettings) -> dict[str, Any]:
+    return {
+        "image_tag_mutability": settings.image_tag_mutability,
+        "tag_mutability_filters": json.dumps(list(settings.tag_mutability_filters))
+        if settings.tag_mutability_filters else None,
+        "scan_on_push": settings.scan_on_push,
+        "encryption_type": settings.encryption_type,
+        "kms_key": settings.kms_key,
+    }
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -58,17 +90,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-class SqlMetaStore:
+class SqlBase:
+    """Transactions on a shared engine, for every SQL store."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._dialect = engine.dialect.name
-
-    @classmethod
-    def from_url(cls, url: str) -> SqlMetaStore:
-        return cls(create_engine(url))
-
-    async def close(self) -> None:
-        await self.engine.dispose()
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
@@ -85,6 +112,15 @@ class SqlMetaStore:
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
 
+
+class SqlMetaStore(SqlBase):
+    @classmethod
+    def from_url(cls, url: str) -> SqlMetaStore:
+        return cls(create_engine(url))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
     # repositories
 
     async def get_repository(self, account_id: str, name: str) -> Repository | None:
@@ -92,17 +128,64 @@ class SqlMetaStore:
             repositories.c.account_id == account_id, repositories.c.name == name)
         async with self._read() as conn:
             row = (await conn.execute(query)).first()
-        return None if row is None else Repository(**row._mapping)
+        return None if row is None else repository_from_row(row)
 
-    async def create_repository(self, account_id: str, name: str, now: float) -> Repository:
+    async def create_repository(self, account_id: str, name: str, now: float,
+                                settings: RepositorySettings | None = None,
+                                tags: Mapping[str, str] | None = None) -> tuple[Repository, bool]:
         stmt = self._insert(repositories).values(
             account_id=account_id, name=name, created_at=now,
+            **settings_columns(settings or RepositorySettings()),
         ).on_conflict_do_nothing(index_elements=["account_id", "name"])
         async with self._write() as conn:
-            await conn.execute(stmt)
+            created = bool((await conn.execute(stmt)).rowcount)
             row = (await conn.execute(select(repositories).where(
                 repositories.c.account_id == account_id, repositories.c.name == name))).one()
-        return Repository(**row._mapping)
+            if created and tags:
+                await conn.execute(repository_tags.insert(), [
+                    {"repository_id": row.id, "key": k, "value": v} for k, v in tags.items()])
+        return repository_from_row(row), created
+
+    async def describe_repositories(self, account_id: str, names: Sequence[str] | None,
+                                    after: str | None, limit: int) -> list[Repository]:
+        query = select(repositories).where(repositories.c.account_id == account_id)
+        if names is not None:
+            query = query.where(repositories.c.name.in_(list(names)))
+        if after:
+            query = query.where(repositories.c.name > after)
+        query = query.order_by(repositories.c.name).limit(limit)
+        async with self._read() as conn:
+            return [repository_from_row(row) for row in await conn.execute(query)]
+
+    async def update_repository_settings(self, repository_id: int,
+                                         settings: RepositorySettings) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(repositories).where(repositories.c.id == repository_id)
+                               .values(**settings_columns(settings)))
+
+    async def repository_tags(self, repository_id: int) -> dict[str, str]:
+        query = (select(repository_tags.c.key, repository_tags.c.value)
+                 .where(repository_tags.c.repository_id == repository_id)
+                 .order_by(repository_tags.c.key))
+        async with self._read() as conn:
+            return {row.key: row.value for row in await conn.execute(query)}
+
+    async def set_repository_tags(self, repository_id: int, tags: Mapping[str, str],
+                                  remove: Sequence[str] = ()) -> dict[str, str]:
+        """Upsert ``tags``, drop ``remove``; return the resulting tags."""
+        async with self._write() as conn:
+            if remove:
+                await conn.execute(delete(repository_tags).where(
+                    repository_tags.c.repository_id == repository_id,
+                    repository_tags.c.key.in_(list(remove))))
+            for key, value in tags.items():
+                await conn.execute(self._insert(repository_tags).values(
+                    repository_id=repository_id, key=key, value=value,
+                ).on_conflict_do_update(index_elements=["repository_id", "key"],
+                                        set_={"value": value}))
+            rows = await conn.execute(select(repository_tags.c.key, repository_tags.c.value)
+                                      .where(repository_tags.c.repository_id == repository_id))
+            return {row.key: row.value for row in rows}
 
     async def list_repositories(self, account_id: str, last: str | None, limit: int
                                 ) -> list[str]:
@@ -178,7 +261,8 @@ class SqlMetaStore:
     # manifests and tags
 
     async def put_manifest(self, record: ManifestRecord, blob_digests: Sequence[str],
-                           child_digests: Sequence[str], tag_names: Sequence[str]) -> None:
+                           child_digests: Sequence[str], tag_names: Sequence[str],
+                           frozen_tags: Collection[str] = ()) -> bool:
         repo = record.repository_id
         async with self._write() as conn:
             sizes = await self._linked_sizes(conn, repo, blob_digests)
@@ -190,17 +274,28 @@ class SqlMetaStore:
             inserted = await conn.execute(self._insert(manifests).values(
                 repository_id=repo, digest=record.digest, media_type=record.media_type,
                 artifact_type=record.artifact_type, subject_digest=record.subject_digest,
-                payload=record.payload, pushed_at=record.pushed_at,
+                payload=record.payload, pushed_at=record.pushed_at, image_size=record.image_size,
             ).on_conflict_do_nothing())
             if inserted.rowcount:
                 await self._insert_references(conn, record, sizes, child_digests)
             for tag in tag_names:
-                await conn.execute(self._insert(tags).values(
-                    repository_id=repo, name=tag, manifest_digest=record.digest,
-                    updated_at=record.pushed_at,
-                ).on_conflict_do_update(
-                    index_elements=["repository_id", "name"],
-                    set_={"manifest_digest": record.digest, "updated_at": record.pushed_at}))
+                await self._point_tag(conn, record, tag, frozen=tag in frozen_tags)
+        return bool(inserted.rowcount)
+
+    async def _point_tag(self, conn: AsyncConnection, record: ManifestRecord, tag: str,
+                         frozen: bool) -> None:
+        stmt = self._insert(tags).values(
+            repository_id=record.repository_id, name=tag, manifest_digest=record.digest,
+            updated_at=record.pushed_at)
+        if frozen:
+            # An immutable tag may be created, never moved: the insert is the check,
+            # so two racing pushes cannot both succeed.
+            if not (await conn.execute(stmt.on_conflict_do_nothing())).rowcount:
+                raise TagFrozen(tag)
+            return
+        await conn.execute(stmt.on_conflict_do_update(
+            index_elements=["repository_id", "name"],
+            set_={"manifest_digest": record.digest, "updated_at": record.pushed_at}))
 
     async def _linked_sizes(self, conn: AsyncConnection, repo: int, digests: Sequence[str]
                             ) -> dict[str, int]:
@@ -276,3 +371,110 @@ class SqlMetaStore:
                  .order_by(manifests.c.pushed_at, manifests.c.digest))
         async with self._read() as conn:
             return [ManifestRecord(**row._mapping) for row in await conn.execute(query)]
+
+    # images, as ECR sees them
+
+    async def count_manifests(self, repository_id: int) -> int:
+        query = select(func.count()).select_from(manifests).where(
+            manifests.c.repository_id == repository_id)
+        async with self._read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def list_manifests(self, repository_id: int, digests: Sequence[str] | None,
+                             after: str | None, limit: int) -> list[ManifestRecord]:
+        """Manifests in digest order after ``after``; only ``digests`` when given."""
+        query = select(*_MANIFEST_COLUMNS).where(manifests.c.repository_id == repository_id)
+        if digests is not None:
+            query = query.where(manifests.c.digest.in_(list(digests)))
+        if after:
+            query = query.where(manifests.c.digest > after)
+        query = query.order_by(manifests.c.digest).limit(limit)
+        async with self._read() as conn:
+            return [ManifestRecord(**row._mapping) for row in await conn.execute(query)]
+
+    async def tags_of(self, repository_id: int, digests: Sequence[str]) -> dict[str, list[str]]:
+        """Each digest's tags, sorted."""
+        found: dict[str, list[str]] = {d: [] for d in digests}
+        if not digests:
+            return found
+        query = (select(tags.c.manifest_digest, tags.c.name)
+                 .where(tags.c.repository_id == repository_id,
+                        tags.c.manifest_digest.in_(list(digests)))
+                 .order_by(tags.c.name))
+        async with self._read() as conn:
+            for row in await conn.execute(query):
+                found[row.manifest_digest].append(row.name)
+        return found
+
+    async def tag_targets(self, repository_id: int, names: Sequence[str]) -> dict[str, str]:
+        """Where each of the named tags points, for those that exist."""
+        if not names:
+            return {}
+        query = select(tags.c.name, tags.c.manifest_digest).where(
+            tags.c.repository_id == repository_id, tags.c.name.in_(list(names)))
+        async with self._read() as conn:
+            return {row.name: row.manifest_digest for row in await conn.execute(query)}
+
+    async def parents_of(self, repository_id: int, digest: str) -> list[str]:
+        """Indexes of the repository that list ``digest`` as a child."""
+        query = select(manifest_children.c.parent_digest).where(
+            manifest_children.c.repository_id == repository_id,
+            manifest_children.c.child_digest == digest)
+        async with self._read() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def child_sizes(self, repository_id: int, digests: Sequence[str]) -> list[int]:
+        if not digests:
+            return []
+        query = select(manifests.c.image_size).where(
+            manifests.c.repository_id == repository_id, manifests.c.digest.in_(list(digests)))
+        async with self._read() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    # account settings
+
+    async def account_settings(self, account_id: str) -> dict[str, str]:
+        query = select(account_settings.c.name, account_settings.c.value).where(
+            account_settings.c.account_id == account_id)
+        async with self._read() as conn:
+            return {row.name: row.value for row in await conn.execute(query)}
+
+    async def put_account_setting(self, account_id: str, name: str, value: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(self._insert(account_settings).values(
+                account_id=account_id, name=name, value=value,
+            ).on_conflict_do_update(index_elements=["account_id", "name"],
+                                    set_={"value": value}))
+
+    # repository creation templates
+
+    async def templates(self, account_id: str) -> dict[str, TemplateRecord]:
+        query = select(creation_templates).where(creation_templates.c.account_id == account_id)
+        async with self._read() as conn:
+            return {row.prefix: TemplateRecord(row.prefix, json.loads(row.document),
+                                               row.created_at, row.updated_at)
+                    for row in await conn.execute(query)}
+
+    async def put_template(self, account_id: str, record: TemplateRecord, *, create: bool
+                           ) -> bool:
+        """Insert (``create``) or replace a template; False when that is not possible
+        because it already exists (create) or does not (update)."""
+        async with self._write() as conn:
+            if create:
+                result = await conn.execute(self._insert(creation_templates).values(
+                    account_id=account_id, prefix=record.prefix,
+                    document=json.dumps(record.document), created_at=record.created_at,
+                    updated_at=record.updated_at).on_conflict_do_nothing())
+            else:
+                result = await conn.execute(update(creation_templates).where(
+                    creation_templates.c.account_id == account_id,
+                    creation_templates.c.prefix == record.prefix,
+                ).values(document=json.dumps(record.document), updated_at=record.updated_at))
+        return bool(result.rowcount)
+
+    async def delete_template(self, account_id: str, prefix: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(creation_templates).where(
+                creation_templates.c.account_id == account_id,
+                creation_templates.c.prefix == prefix))
+        return bool(result.rowcount)

@@ -1,0 +1,94 @@
+"""The IdentityStore: accounts, IAM users and their access keys.
+
+Secrets arrive here already encrypted by ``berth.auth``; this store never sees
+a plaintext secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+
+from berth.storage.meta.schema import access_keys, accounts, iam_users
+from berth.storage.meta.sql import SqlBase
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    account_id: str
+    name: str
+    user_id: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeyRecord:
+    access_key_id: str
+    account_id: str
+    user_name: str | None  # None: the account's root
+    secret: str            # encrypted
+    status: str
+    created_at: float
+
+
+class SqlIdentityStore(SqlBase):
+    async def ensure_account(self, account_id: str, now: float) -> bool:
+        """Create the account unless it exists; True when created."""
+        async with self._write() as conn:
+            result = await conn.execute(self._insert(accounts).values(
+                id=account_id, created_at=now).on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    async def account_exists(self, account_id: str) -> bool:
+        async with self._read() as conn:
+            return (await conn.execute(
+                select(accounts.c.id).where(accounts.c.id == account_id))).first() is not None
+
+    async def create_user(self, user: UserRecord) -> bool:
+        """False when the account already has a user of that name."""
+        async with self._write() as conn:
+            result = await conn.execute(self._insert(iam_users).values(
+                account_id=user.account_id, name=user.name, user_id=user.user_id,
+                created_at=user.created_at).on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    async def get_user(self, account_id: str, name: str) -> UserRecord | None:
+        query = select(iam_users).where(iam_users.c.account_id == account_id,
+                                        iam_users.c.name == name)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else UserRecord(**row._mapping)
+
+    async def add_access_key(self, key: AccessKeyRecord) -> None:
+        async with self._write() as conn:
+            await conn.execute(access_keys.insert().values(
+                access_key_id=key.access_key_id, account_id=key.account_id,
+                user_name=key.user_name, secret=key.secret, status=key.status,
+                created_at=key.created_at))
+
+    async def replace_secret(self, access_key_id: str, secret: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(access_keys.update().where(
+                access_keys.c.access_key_id == access_key_id).values(secret=secret))
+
+    async def get_access_key(self, access_key_id: str) -> AccessKeyRecord | None:
+        query = select(access_keys).where(access_keys.c.access_key_id == access_key_id)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else AccessKeyRecord(**row._mapping)
+
+    async def list_access_keys(self, account_id: str, user_name: str | None
+                               ) -> list[AccessKeyRecord]:
+        query = select(access_keys).where(access_keys.c.account_id == account_id)
+        query = query.where(access_keys.c.user_name.is_(None) if user_name is None
+                            else access_keys.c.user_name == user_name)
+        async with self._read() as conn:
+            return [AccessKeyRecord(**row._mapping)
+                    for row in await conn.execute(query.order_by(access_keys.c.created_at))]
+
+    async def delete_access_key(self, access_key_id: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(access_keys).where(
+                access_keys.c.access_key_id == access_key_id))
+        return bool(result.rowcount)
