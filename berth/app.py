@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import os
-import secrets
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -17,15 +17,22 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Route
 
+from berth.auth.credentials import Credentials, new_account_id
+from berth.auth.gate import Auth
+from berth.auth.keys import ServerKeys, load_or_create_master_key
 from berth.clock import Clock, SystemClock
 from berth.config import ConfigError, Settings
+from berth.ecr_api import dispatch as ecr_dispatch
 from berth.errors import BerthError, MethodNotAllowed, NotFound
+from berth.iam_api import sts
 from berth.registry.responses import oci_error
 from berth.registry.routes import ROUTES
 from berth.services import Services
 from berth.storage.blobs import BlobStore
 from berth.storage.blobs.filesystem import FilesystemBlobStore
+from berth.storage.meta.identity import SqlIdentityStore
 from berth.storage.meta.migrate import migrate
 from berth.storage.meta.sql import SqlMetaStore, create_engine
 
@@ -35,11 +42,12 @@ UPLOAD_SWEEP_SECONDS = 300  # at most; sooner when uploads expire sooner
 
 
 def prepare(settings: Settings) -> Settings:
-    """Once per server start, before any worker: data dir, account id, schema."""
+    """Once per server start, before any worker: data dir, account id, schema, keys and
+    the bootstrap credential."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.account_id is None:
         settings = replace(settings, account_id=_stored_account_id(settings.data_dir))
-    asyncio.run(_migrate(settings.resolved_database_url))
+    asyncio.run(_prepare_database(settings))
     return settings
 
 
@@ -47,17 +55,45 @@ def _stored_account_id(data_dir: Path) -> str:
     path = data_dir / "account-id"
     if path.exists():
         return path.read_text().strip()
-    account = str(secrets.randbelow(9 * 10**11) + 10**11)
+    account = new_account_id()
     path.write_text(account + "\n")
     return account
 
 
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
+async def _prepare_database(settings: Settings) -> None:
+    engine = create_engine(settings.resolved_database_url)
     try:
         await migrate(engine)
+        credentials = Credentials(SqlIdentityStore(engine), server_keys(settings), SystemClock())
+        await bootstrap_credentials(settings, credentials)
     finally:
         await engine.dispose()
+
+
+def server_keys(settings: Settings) -> ServerKeys:
+    return ServerKeys(load_or_create_master_key(settings.secret_key, settings.data_dir))
+
+
+async def bootstrap_credentials(settings: Settings, credentials: Credentials) -> None:
+    """The default account's root key: the configured one, else one made on first start,
+    written to ``<data dir>/credentials`` (mode 0600) and printed once."""
+    account = str(settings.account_id)
+    await credentials.ensure_account(account)
+    if settings.root_access_key_id and settings.root_secret_access_key:
+        await credentials.ensure_key(account, settings.root_access_key_id,
+                                     settings.root_secret_access_key)
+        return
+    if await credentials.root_keys(account):
+        return
+    key = await credentials.create_access_key(account, None)
+    path = settings.data_dir / "credentials"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"[default]\naws_access_key_id = {key.access_key_id}\n"
+                f"aws_secret_access_key = {key.secret_access_key}\n")
+    print(f"berth: created the root credential of account {account}; it is shown once "
+          f"and kept in {path}:\n  AccessKeyId     {key.access_key_id}\n"
+          f"  SecretAccessKey {key.secret_access_key}", file=sys.stderr, flush=True)
 
 
 def blob_store_for(settings: Settings) -> BlobStore:
@@ -68,18 +104,25 @@ def blob_store_for(settings: Settings) -> BlobStore:
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
-               services: Services | None = None) -> Starlette:
-    """The ASGI app. Backends come from ``settings`` unless ready ``services`` are given
-    (as ``berth.testing.fake`` does); either way the app owns and closes them."""
+               services: Services | None = None, auth: Auth | None = None) -> Starlette:
+    """The ASGI app. Backends come from ``settings`` unless ready ``services`` and
+    ``auth`` are given (as ``berth.testing.fake`` does); the app closes them."""
     clock = clock or SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ready = services or Services.build(
-            SqlMetaStore.from_url(settings.resolved_database_url), blob_store_for(settings),
-            clock, default_account=str(settings.account_id), region=settings.region,
-            public_url=settings.resolved_public_url)
+        if services is None or auth is None:
+            meta = SqlMetaStore.from_url(settings.resolved_database_url)
+            keys = server_keys(settings)
+            ready = Services.build(
+                meta, blob_store_for(settings), clock, default_account=str(settings.account_id),
+                region=settings.region, public_url=settings.resolved_public_url)
+            gate = Auth(keys, Credentials(SqlIdentityStore(meta.engine), keys, clock), clock,
+                        settings.region, settings.resolved_public_url)
+        else:
+            ready, gate = services, auth
         app.state.services = ready
+        app.state.auth = gate
         sweeper = asyncio.create_task(_sweep_uploads(ready, settings.upload_expiry_seconds))
         try:
             yield
@@ -89,12 +132,21 @@ def create_app(settings: Settings, clock: Clock | None = None,
                 await sweeper
             await ready.meta.close()
 
-    return Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={
+    routes = [Route("/", aws_api, methods=["POST"]), *ROUTES]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BerthError: _berth_error,
         HTTPException: _http_error,
         ClientDisconnect: _client_gone,
         Exception: _unexpected,
     })
+
+
+async def aws_api(request: Request) -> Response:
+    """``POST /``: the ECR JSON API when ``X-Amz-Target`` is set, else the STS query API."""
+    target = request.headers.get("x-amz-target")
+    if target is not None:
+        return await ecr_dispatch.handle(request, target)
+    return await sts.handle(request)
 
 
 async def _sweep_uploads(services: Services, max_age: int) -> None:

@@ -29,7 +29,9 @@ class Settings:
     workers: int = 1
     upload_expiry_seconds: int = 24 * 3600
     log_level: str = "info"
-    extra: Mapping[str, str] = field(default_factory=dict)
+    secret_key: str | None = field(default=None, repr=False)
+    root_access_key_id: str | None = None
+    root_secret_access_key: str | None = field(default=None, repr=False)
 
     @property
     def host(self) -> str:
@@ -65,6 +67,9 @@ _ENV = {
     "workers": "BERTH_WORKERS",
     "upload_expiry_seconds": "BERTH_UPLOAD_EXPIRY_SECONDS",
     "log_level": "BERTH_LOG_LEVEL",
+    "secret_key": "BERTH_SECRET_KEY",
+    "root_access_key_id": "BERTH_ROOT_ACCESS_KEY_ID",
+    "root_secret_access_key": "BERTH_ROOT_SECRET_ACCESS_KEY",
 }
 
 
@@ -110,6 +115,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("BERTH_ACCOUNT_ID must be 12 digits")
     if not re.fullmatch(r"[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", settings.listen):
         raise ConfigError(f"listen address must be HOST:PORT, not {settings.listen!r}")
+    if bool(settings.root_access_key_id) != bool(settings.root_secret_access_key):
+        raise ConfigError("set both BERTH_ROOT_ACCESS_KEY_ID and BERTH_ROOT_SECRET_ACCESS_KEY")
     if settings.workers < 1:
         raise ConfigError("workers must be at least 1")
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", settings.region):

@@ -10,7 +10,8 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.errors import BerthError, ManifestTooLarge, Unsupported
+from berth.auth.gate import Auth, same_account
+from berth.errors import BerthError, Denied, ManifestTooLarge, Unsupported
 from berth.oci.manifest import MAX_MANIFEST_BYTES
 from berth.registry.hosts import account_for_host
 from berth.registry.responses import API_VERSION, BlobResponse, empty, json_response
@@ -30,7 +31,12 @@ def _services(request: Request) -> Services:
 
 
 def _account(request: Request) -> str:
-    return account_for_host(request.headers.get("host"), _services(request).default_account)
+    """The account the request is for, once its caller proved who it is and may act there."""
+    auth: Auth = request.app.state.auth
+    caller = auth.registry_caller(request.headers.get("authorization"))
+    account = account_for_host(request.headers.get("host"), _services(request).default_account)
+    same_account(caller, account)
+    return account
 
 
 async def _repo(request: Request) -> Repository:
@@ -72,6 +78,7 @@ def _upload_headers(name: str, upload_id: str, size: int) -> dict[str, str]:
 # base and catalog
 
 async def check_api(request: Request) -> Response:
+    _account(request)
     return json_response({})
 
 
@@ -86,7 +93,7 @@ async def get_catalog(request: Request) -> Response:
 
 async def get_blob(request: Request) -> Response:
     services = _services(request)
-    repo = await _repo(request)
+    repo = await _download_repo(request) or await _repo(request)
     read = await services.blobs.open(repo, parse_digest(request.path_params["digest"]),
                                      request.headers.get("range"))
     headers = {"Content-Length": str(read.length), "Docker-Content-Digest": str(read.digest),
@@ -96,6 +103,19 @@ async def get_blob(request: Request) -> Response:
         headers["Content-Range"] = read.content_range
     return BlobResponse(206 if read.partial else 200, headers, read.path,
                         lambda: services.blobs.stream(read), head=request.method == "HEAD")
+
+
+async def _download_repo(request: Request) -> Repository | None:
+    """The repository of a GetDownloadUrlForLayer URL, when the request carries a valid one."""
+    query = request.query_params
+    if "X-Berth-Signature" not in query:
+        return None
+    auth: Auth = request.app.state.auth
+    name, digest = request.path_params["name"], request.path_params["digest"]
+    account = query.get("X-Berth-Account", "")
+    if not auth.download_allowed(account, name, digest, query):
+        raise Denied("the download URL is invalid or has expired")
+    return await _services(request).repositories.get(account, name)
 
 
 async def delete_blob(request: Request) -> Response:

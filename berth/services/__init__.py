@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from berth.clock import Clock
 from berth.services.blobs import Blobs
-from berth.services.images import Images
+from berth.services.images import ImageBatches, Images
 from berth.services.repositories import Repositories
+from berth.services.templates import Templates
 from berth.storage.blobs import BlobStore
 from berth.storage.meta import MetaStore
 
@@ -18,8 +19,10 @@ class Services:
 
     meta: MetaStore
     repositories: Repositories
+    templates: Templates
     blobs: Blobs
     images: Images
+    image_batches: ImageBatches
     default_account: str
     region: str
     public_url: str
@@ -27,6 +30,9 @@ class Services:
     @classmethod
     def build(cls, meta: MetaStore, store: BlobStore, clock: Clock, *, default_account: str,
               region: str, public_url: str) -> Services:
-        return cls(meta=meta, repositories=Repositories(meta, clock),
-                   blobs=Blobs(meta, store, clock), images=Images(meta, clock),
-                   default_account=default_account, region=region, public_url=public_url)
+        templates = Templates(meta, clock)
+        images = Images(meta, clock)
+        return cls(meta=meta, repositories=Repositories(meta, clock, templates),
+                   templates=templates, blobs=Blobs(meta, store, clock), images=images,
+                   image_batches=ImageBatches(meta, images), default_account=default_account,
+                   region=region, public_url=public_url)

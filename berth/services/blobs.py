@@ -105,8 +105,20 @@ class Blobs:
             raise BlobUnknown(detail={"digest": str(digest)})
 
     async def mount(self, repo: Repository, digest: Digest, source: Repository | None) -> bool:
-        """Link a blob another repository of the account has; False when it cannot."""
-        if source is None:
+        """Link a blob of another repository of the account, by ECR's rule; False when not.
+
+        ECR mounts only when the account enabled BLOB_MOUNTING, both repositories are
+        encrypted alike, and a manifest of the source references the blob.
+        """
+        if source is None or source.account_id != repo.account_id:
+            return False
+        settings = await self.meta.account_settings(repo.account_id)
+        if settings.get("BLOB_MOUNTING", "DISABLED") != "ENABLED":
+            return False
+        if ((source.settings.encryption_type, source.settings.kms_key)
+                != (repo.settings.encryption_type, repo.settings.kms_key)):
+            return False
+        if not await self.meta.blob_in_manifest(source.id, str(digest)):
             return False
         size = await self.meta.linked_blob_size(source.id, str(digest))
         if size is None:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def new_root_key() -> tuple[str, str]:
+    return ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30))
 
 
 @dataclass
@@ -27,6 +35,9 @@ class BerthServer:
     workers: int = 1
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    root_key: tuple[str, str] = field(default_factory=new_root_key)
+    account_id: str = field(default_factory=lambda: str(secrets.randbelow(9 * 10**11) + 10**11))
+    region: str = "us-east-1"
 
     @property
     def host(self) -> str:
@@ -37,7 +48,10 @@ class BerthServer:
         return f"http://{self.host}"
 
     def start(self, timeout: float = 30) -> None:
-        env = {**os.environ, **self.env}
+        env = {**os.environ, "BERTH_ROOT_ACCESS_KEY_ID": self.root_key[0],
+               "BERTH_ROOT_SECRET_ACCESS_KEY": self.root_key[1],
+               "BERTH_ACCOUNT_ID": self.account_id, "BERTH_REGION": self.region,
+               "BERTH_LOG_LEVEL": "warning", **self.env}
         log = open(self.data_dir.parent / f"berth-{self.port}.log", "ab")  # noqa: SIM115
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
@@ -49,9 +63,13 @@ class BerthServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"berth exited with {self.process.returncode}; see {log.name}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(
-                    f"{self.url}/v2/", timeout=1):
-                return
+            try:
+                with urllib.request.urlopen(f"{self.url}/v2/", timeout=1):
+                    return
+            except urllib.error.HTTPError:
+                return  # 401: up and asking for credentials
+            except OSError:
+                pass
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"berth did not answer on {self.url} within {timeout}s")
@@ -72,12 +90,40 @@ class BerthServer:
         self.stop()
         self.start()
 
+    # clients
+
+    def client(self, service: str = "ecr", key: tuple[str, str] | None = None) -> Any:
+        """A boto3 client signed with the root key (or ``key``) of the server."""
+        import boto3
+
+        access_key, secret = key or self.root_key
+        return boto3.client(service, endpoint_url=self.url, region_name=self.region,
+                            aws_access_key_id=access_key, aws_secret_access_key=secret)
+
+    def password(self) -> str:
+        """A registry password from GetAuthorizationToken, as ``get-login-password`` prints."""
+        data = self.client().get_authorization_token()["authorizationData"][0]
+        return base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
+
+    def open_for_tests(self) -> None:
+        """Let pushes create repositories (a ROOT CREATE_ON_PUSH template) and mounts work."""
+        ecr = self.client()
+        ecr.create_repository_creation_template(prefix="ROOT", appliedFor=["CREATE_ON_PUSH"])
+        ecr.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
+
 
 @contextlib.contextmanager
-def running_berth(data_dir: Path, env: dict[str, str] | None = None, workers: int = 1
-                  ) -> Iterator[BerthServer]:
+def running_berth(data_dir: Path, env: dict[str, str] | None = None, workers: int = 1,
+                  open_for_tests: bool = True) -> Iterator[BerthServer]:
+    """A started server; unless told otherwise, opened for tests (see ``open_for_tests``)."""
     server = BerthServer(data_dir, env or {}, workers)
     server.start()
+    if open_for_tests:
+        try:
+            server.open_for_tests()
+        except Exception:
+            server.stop()
+            raise
     try:
         yield server
     finally:

@@ -2,12 +2,12 @@
 
 Every invocation goes through ``run_tool`` (captured output, a timeout, the command's
 stderr in the failure message). Every credential a client presents comes from one
-``RegistryAuth``, made by ``login``: berth has no authentication yet, and when it gets
-some, ``login`` is the one place to change.
+``RegistryAuth``, made by ``login``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -80,16 +80,19 @@ class RegistryAuth:
 
 
 def login(server: BerthServer, directory: Path) -> RegistryAuth:
-    """Credentials for ``server``, the one place tests log in.
-
-    berth has no authentication yet, so the auth file holds no entries and HTTP requests
-    carry nothing. When berth gets authentication, log in here (``skopeo login
-    --authfile <authfile> --tls-verify=false -u ... -p ... <server.host>``) and return
-    the matching ``httpx.Auth``.
-    """
+    """Credentials for ``server``, the one place tests log in: the ECR way, with the
+    password GetAuthorizationToken gives, through ``skopeo login --password-stdin``."""
     authfile = directory / "auth.json"
-    authfile.write_text(json.dumps({"auths": {}}))
-    return RegistryAuth(authfile=authfile)
+    password = server.password()
+    skopeo = shutil.which("skopeo")
+    if skopeo is not None:
+        subprocess.run([skopeo, "login", "--authfile", str(authfile), "--tls-verify=false",
+                        "--username", "AWS", "--password-stdin", server.host],
+                       input=password.encode(), check=True, capture_output=True, timeout=60)
+    else:
+        token = base64.b64encode(f"AWS:{password}".encode()).decode()
+        authfile.write_text(json.dumps({"auths": {server.host: {"auth": token}}}))
+    return RegistryAuth(authfile=authfile, http_auth=httpx.BasicAuth("AWS", password))
 
 
 # configuration shared by skopeo and podman

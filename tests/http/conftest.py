@@ -10,6 +10,6 @@ from tests.http.registry_client import Client
 
 @pytest.fixture(scope="module")
 def client(shared_berth: BerthServer) -> Iterator[Client]:
-    c = Client(shared_berth.url)
+    c = Client(shared_berth.url, shared_berth.password())
     yield c
     c.close()

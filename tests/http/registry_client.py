@@ -28,8 +28,9 @@ def error_code(response: httpx.Response) -> str:
 
 
 class Client:
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=60)
+    def __init__(self, base_url: str, password: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=60,
+                                 auth=httpx.BasicAuth("AWS", password))
 
     def close(self) -> None:
         self.http.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import socket
@@ -148,17 +149,35 @@ def test_upload_belongs_to_its_repository(client: Client) -> None:
     assert response.status_code == 404
 
 
-def test_mount_and_fallback(client: Client) -> None:
+def test_mount_follows_ecrs_rule(client: Client, shared_berth: BerthServer) -> None:
+    """ECR mounts a blob only when BLOB_MOUNTING is ENABLED and a manifest of the source
+    repository references it; otherwise the client gets an upload session (202)."""
     source, target = unique(), unique()
-    digest = client.push_blob(source, b"shared layer")
+    layer = b"shared layer " + os.urandom(8)
+    client.push_image(source, "v1", [layer])
+    digest = sha256(layer)
     mounted = client.http.post(f"/v2/{target}/blobs/uploads/",
                                params={"mount": digest, "from": source})
     assert mounted.status_code == 201
     assert mounted.headers["Location"] == f"/v2/{target}/blobs/{digest}"
-    assert client.http.get(f"/v2/{target}/blobs/{digest}").content == b"shared layer"
+    assert client.http.get(f"/v2/{target}/blobs/{digest}").content == layer
+
+    loose = client.push_blob(source, b"in no manifest " + os.urandom(8))
     fallback = client.http.post(f"/v2/{unique()}/blobs/uploads/",
-                                params={"mount": sha256(b"nobody has this"), "from": source})
+                                params={"mount": loose, "from": source})
     assert fallback.status_code == 202 and "/blobs/uploads/" in fallback.headers["Location"]
+    absent = client.http.post(f"/v2/{unique()}/blobs/uploads/",
+                              params={"mount": sha256(b"nobody has this"), "from": source})
+    assert absent.status_code == 202
+
+    ecr = shared_berth.client()
+    ecr.put_account_setting(name="BLOB_MOUNTING", value="DISABLED")
+    try:
+        disabled = client.http.post(f"/v2/{unique()}/blobs/uploads/",
+                                    params={"mount": digest, "from": source})
+        assert disabled.status_code == 202
+    finally:
+        ecr.put_account_setting(name="BLOB_MOUNTING", value="ENABLED")
 
 
 def test_concurrent_pushes_of_one_blob_to_two_repositories(client: Client) -> None:
@@ -167,7 +186,8 @@ def test_concurrent_pushes_of_one_blob_to_two_repositories(client: Client) -> No
     results: list[int] = []
 
     def push(repo: str) -> None:
-        with httpx.Client(base_url=str(client.http.base_url), timeout=60) as http:
+        with httpx.Client(base_url=str(client.http.base_url), timeout=60,
+                          auth=client.http.auth) as http:
             response = http.post(f"/v2/{repo}/blobs/uploads/", params={"digest": sha256(data)},
                                  content=data)
             results.append(response.status_code)
@@ -184,8 +204,10 @@ def test_concurrent_pushes_of_one_blob_to_two_repositories(client: Client) -> No
 
 def _send_truncated(server: BerthServer, path: str, declared: int, sent: bytes) -> None:
     """A PATCH whose client dies after ``len(sent)`` of ``declared`` bytes."""
+    basic = base64.b64encode(f"AWS:{server.password()}".encode()).decode()
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {server.host}\r\n"
+                      f"Authorization: Basic {basic}\r\n"
                       f"Content-Length: {declared}\r\n"
                       "Content-Type: application/octet-stream\r\n\r\n").encode() + sent)
         sock.shutdown(socket.SHUT_WR)
@@ -197,7 +219,8 @@ def _send_truncated(server: BerthServer, path: str, declared: int, sent: bytes) 
 def test_truncated_upload_keeps_what_arrived_and_resumes_after_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
     data = os.urandom(3_000_000)
     with running_berth(tmp_path / "data") as server, httpx.Client(
-            base_url=server.url, timeout=60) as http:
+            base_url=server.url, timeout=60,
+            auth=httpx.BasicAuth("AWS", server.password())) as http:
         repo = unique()
         response = http.post(f"/v2/{repo}/blobs/uploads/")
         location = response.headers["Location"]
@@ -224,7 +247,8 @@ def test_truncated_upload_keeps_what_arrived_and_resumes_after_restart(tmp_path)
 def test_abandoned_uploads_expire(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {"BERTH_UPLOAD_EXPIRY_SECONDS": "2"}
     with running_berth(tmp_path / "data", env) as server, httpx.Client(
-            base_url=server.url, timeout=30) as http:
+            base_url=server.url, timeout=30,
+            auth=httpx.BasicAuth("AWS", server.password())) as http:
         repo = unique()
         location = http.post(f"/v2/{repo}/blobs/uploads/").headers["Location"]
         http.patch(location, content=b"partial")

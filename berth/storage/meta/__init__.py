@@ -125,6 +125,9 @@ class MetaStore(Protocol):
     async def blob_size(self, digest: str) -> int | None:
         """Size of a blob stored for any repository, or None."""
 
+    async def blob_in_manifest(self, repository_id: int, digest: str) -> bool:
+        """Whether a manifest of the repository references the blob."""
+
     async def unlink_blob(self, repository_id: int, digest: str) -> bool:
         """Stop the repository reaching the blob; True when it could."""
 

@@ -223,6 +223,13 @@ class SqlMetaStore(SqlBase):
             return (await conn.execute(
                 select(blobs.c.size).where(blobs.c.digest == digest))).scalar()
 
+    async def blob_in_manifest(self, repository_id: int, digest: str) -> bool:
+        query = select(manifest_blobs.c.blob_digest).where(
+            manifest_blobs.c.repository_id == repository_id,
+            manifest_blobs.c.blob_digest == digest).limit(1)
+        async with self._read() as conn:
+            return (await conn.execute(query)).first() is not None
+
     async def unlink_blob(self, repository_id: int, digest: str) -> bool:
         async with self._write() as conn:
             result = await conn.execute(delete(repository_blobs).where(

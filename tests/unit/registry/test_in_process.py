@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
@@ -35,10 +36,31 @@ async def test_push_and_pull_in_process() -> None:
 
 
 async def test_ecr_style_host_selects_the_account() -> None:
+    """A token of one account cannot act on another (until policies allow it)."""
     async with in_memory_berth() as http:
         await http.post("/v2/mine/blobs/uploads/", params={
             "digest": "sha256:" + hashlib.sha256(b"x").hexdigest()}, content=b"x")
         other = {"Host": "210987654321.dkr.ecr.us-east-1.berth.test"}
-        assert (await http.get("/v2/_catalog", headers=other)).json() == {"repositories": []}
+        refused = await http.get("/v2/_catalog", headers=other)
+        assert refused.status_code == 403
+        assert refused.json()["errors"][0]["code"] == "DENIED"
         own = {"Host": "123456789012.dkr.ecr.us-east-1.berth.test"}
         assert (await http.get("/v2/_catalog", headers=own)).json() == {"repositories": ["mine"]}
+
+
+async def test_unauthenticated_requests_get_the_ecr_challenge() -> None:
+    def basic(text: str) -> str:
+        return "Basic " + base64.b64encode(text.encode()).decode()
+
+    async with in_memory_berth() as http:
+        for header in (None, basic("AWS:forged.token"), basic("someone:x"), "Bearer abc",
+                       "Basic !!!"):
+            request = http.build_request("GET", "/v2/")
+            request.headers.pop("Authorization", None)
+            if header is not None:
+                request.headers["Authorization"] = header
+            response = await http.send(request, auth=None)
+            assert response.status_code == 401, header
+            assert response.headers["WWW-Authenticate"] == (
+                'Basic realm="http://berth.test/",service="ecr.amazonaws.com"')
+            assert response.json()["errors"][0]["code"] == "UNAUTHORIZED"

@@ -1,0 +1,123 @@
+"""Who is calling, on each plane: SigV4 on the ECR API, registry tokens on /v2/.
+
+``Auth`` is built once by ``berth.app``. Refusals are errors from the registry in
+``berth.errors``; nothing here logs a secret or a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from berth.auth import sigv4
+from berth.auth import tokens as registry_tokens
+from berth.auth.credentials import Credentials
+from berth.auth.keys import ServerKeys
+from berth.auth.principals import Principal
+from berth.clock import Clock
+from berth.errors import BerthError, Denied, Unauthorized
+
+SIGNED_SERVICES = frozenset({"ecr", "sts", "iam"})
+
+
+class SignatureRefused(BerthError):
+    """A SigV4 failure, with AWS's own error name and status."""
+
+    def __init__(self, error: sigv4.SigV4Error) -> None:
+        super().__init__(error.message)
+        self.ecr_exception = error.kind  # type: ignore[misc]
+        self.ecr_status = error.status  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Auth:
+    keys: ServerKeys
+    credentials: Credentials
+    clock: Clock
+    region: str
+    public_url: str
+
+    # /v2/
+
+    @property
+    def challenge(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Basic realm="{self.public_url}/",service="ecr.amazonaws.com"'}
+
+    def registry_caller(self, authorization: str | None) -> Principal:
+        """The principal of a ``Basic AWS:<token>`` header; Unauthorized otherwise."""
+        if not authorization:
+            raise Unauthorized("authentication required", headers=self.challenge)
+        scheme, _, encoded = authorization.partition(" ")
+        if scheme.lower() != "basic":
+            raise Unauthorized("use Basic authentication with user AWS", headers=self.challenge)
+        try:
+            user, _, token = base64.b64decode(encoded.strip(), validate=True).decode().partition(
+                ":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("malformed Basic credentials", headers=self.challenge) from None
+        if user != "AWS":
+            raise Unauthorized("the user name must be AWS", headers=self.challenge)
+        try:
+            return registry_tokens.verify(self.keys, token, self.clock.now())
+        except registry_tokens.TokenInvalid as exc:
+            raise Unauthorized(f"authorization token refused: {exc}",
+                               headers=self.challenge) from None
+
+    def issue_token(self, principal: Principal) -> registry_tokens.IssuedToken:
+        return registry_tokens.issue(self.keys, principal, self.clock.now())
+
+    def download_query(self, account_id: str, name: str, digest: str, seconds: int
+                       ) -> dict[str, str]:
+        """Query parameters that let anyone GET one blob for ``seconds``."""
+        expires = str(int(self.clock.now()) + seconds)
+        signature = self.keys.sign(_download_message(account_id, name, digest, expires))
+        return {"X-Berth-Account": account_id, "X-Berth-Expires": expires,
+                "X-Berth-Signature": base64.urlsafe_b64encode(signature).decode()}
+
+    def download_allowed(self, account_id: str, name: str, digest: str,
+                         query: Mapping[str, str]) -> bool:
+        """Whether the query is a current download grant for exactly this blob."""
+        expires = query.get("X-Berth-Expires", "")
+        if query.get("X-Berth-Account") != account_id or not expires.isdigit():
+            return False
+        if int(expires) <= self.clock.now():
+            return False
+        try:
+            signature = base64.urlsafe_b64decode(query.get("X-Berth-Signature", ""))
+        except (binascii.Error, ValueError):
+            return False
+        return self.keys.check(_download_message(account_id, name, digest, expires), signature)
+
+    # the ECR API (and STS)
+
+    async def api_caller(self, request: sigv4.IncomingRequest) -> Principal:
+        """The principal whose key signed the request; AWS's errors otherwise."""
+        try:
+            claim = sigv4.parse_claim(request)
+        except sigv4.SigV4Error as exc:
+            raise SignatureRefused(exc) from None
+        found = await self.credentials.lookup(claim.access_key_id)
+        if found is None:
+            raise SignatureRefused(sigv4.unrecognized_client())
+        principal, secret = found
+        now = datetime.fromtimestamp(self.clock.now(), UTC)
+        try:
+            sigv4.verify(request, claim, secret, now, region=self.region,
+                         services=SIGNED_SERVICES)
+        except sigv4.SigV4Error as exc:
+            raise SignatureRefused(exc) from None
+        return principal
+
+
+def _download_message(account_id: str, name: str, digest: str, expires: str) -> bytes:
+    return f"download\n{account_id}\n{name}\n{digest}\n{expires}".encode()
+
+
+def same_account(principal: Principal, account_id: str) -> None:
+    """Until policies exist, a principal acts on its own account only."""
+    if principal.account_id != account_id:
+        raise Denied(f"User: {principal.arn} is not authorized to access registry "
+                     f"{account_id}")

@@ -1,0 +1,1 @@
+"""The ECR JSON API: dispatch, SigV4, shapes (the only place ECR field names appear)."""

@@ -1,0 +1,56 @@
+"""What every ECR operation handler receives: the services, the caller, the request."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from berth.auth.gate import Auth, same_account
+from berth.auth.principals import Principal
+from berth.errors import InvalidParameter
+from berth.services import Services
+from berth.storage.meta import Repository
+
+DEFAULT_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Call:
+    services: Services
+    auth: Auth
+    caller: Principal
+    params: dict[str, Any]
+
+    @property
+    def region(self) -> str:
+        return self.services.region
+
+    def registry(self) -> str:
+        """The registry (account) the call names, defaulting to the caller's own."""
+        account = self.params.get("registryId") or self.caller.account_id
+        same_account(self.caller, account)
+        return str(account)
+
+    async def repository(self) -> Repository:
+        return await self.services.repositories.get(self.registry(), self.params["repositoryName"])
+
+    def page(self, default: int = DEFAULT_PAGE) -> tuple[Any, int]:
+        """The decoded ``nextToken`` (or None) and ``maxResults``."""
+        limit = int(self.params.get("maxResults") or default)
+        token = self.params.get("nextToken")
+        return (decode_token(token) if token else None), limit
+
+
+def encode_token(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+def decode_token(token: str) -> Any:
+    try:
+        return json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (binascii.Error, ValueError):
+        raise InvalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: "
+                               "'The next token is not valid'") from None

@@ -1,0 +1,95 @@
+"""The ECR API endpoint: ``POST /`` with ``X-Amz-Target``, AWS JSON 1.1, SigV4.
+
+Every call is authenticated, validated against botocore's model, handed to one
+operation handler, and its result shaped by the model's output shape. Errors are
+AWS's ``{"__type", "message"}`` body; every response carries ``x-amzn-RequestId``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from berth.auth.gate import Auth
+from berth.auth.sigv4 import IncomingRequest
+from berth.ecr_api import model
+from berth.ecr_api.call import Call
+from berth.ecr_api.operations import HANDLERS
+from berth.errors import BerthError, SerializationFailure, ServerError, UnknownOperation
+from berth.errors import InvalidParameter as InvalidParameterError
+from berth.services import Services
+
+log = logging.getLogger("berth.ecr_api")
+JSON_11 = "application/x-amz-json-1.1"
+MAX_BODY = 32 * 1024 * 1024  # UploadLayerPart carries up to 20 MiB, base64-encoded
+
+
+async def incoming(request: Request, body: bytes) -> IncomingRequest:
+    return IncomingRequest(
+        method=request.method, path=request.scope.get("raw_path", b"/").decode("latin-1"),
+        query=request.scope.get("query_string", b"").decode("latin-1"),
+        headers=[(k.decode("latin-1"), v.decode("latin-1"))
+                 for k, v in request.scope["headers"]],
+        body=body)
+
+
+async def read_body(request: Request) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY:
+            raise SerializationFailure("request body too large")
+    return bytes(body)
+
+
+async def handle(request: Request, target: str) -> Response:
+    request_id = str(uuid.uuid4())
+    try:
+        result = await _call(request, target)
+    except BerthError as exc:
+        return error_response(exc, request_id)
+    except Exception:
+        log.exception("ECR operation %s failed", target)
+        return error_response(ServerError(), request_id)
+    return Response(json.dumps(result, separators=(",", ":")), media_type=JSON_11,
+                    headers={"x-amzn-RequestId": request_id})
+
+
+async def _call(request: Request, target: str) -> dict[str, Any]:
+    services: Services = request.app.state.services
+    auth: Auth = request.app.state.auth
+    body = await read_body(request)
+    caller = await auth.api_caller(await incoming(request, body))
+    prefix, _, operation = target.partition(".")
+    if prefix != model.target_prefix() or operation not in HANDLERS:
+        raise UnknownOperation(f"Unknown operation {target[:200]}")
+    try:
+        raw = json.loads(body) if body.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SerializationFailure("the request body is not valid JSON") from None
+    try:
+        params = model.validate_input(operation, raw)
+    except model.SerializationError as exc:
+        raise SerializationFailure(str(exc)) from None
+    except model.InvalidParameter as exc:
+        raise InvalidParameterError(ecr_message(exc)) from None
+    result = await HANDLERS[operation](Call(services, auth, caller, params))
+    return model.shape_output(operation, result)
+
+
+def ecr_message(exc: model.InvalidParameter) -> str:
+    """ECR states one broken rule per error, in its own words."""
+    first = exc.violations[0]
+    return (f"Invalid parameter at '{first.path}' failed to satisfy constraint: "
+            f"'{first.constraint}'")
+
+
+def error_response(exc: BerthError, request_id: str) -> Response:
+    body = {"__type": exc.ecr_exception, "message": exc.message}
+    return Response(json.dumps(body), status_code=exc.ecr_status, media_type=JSON_11,
+                    headers={"x-amzn-RequestId": request_id})

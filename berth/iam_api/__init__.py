@@ -1,0 +1,1 @@
+"""The AWS query-protocol APIs berth answers: STS (and, later, IAM)."""
