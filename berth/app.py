@@ -70,6 +70,16 @@ async def _prepare_database(settings: Settings) -> None:
         await engine.dispose()
 
 
+@contextlib.asynccontextmanager
+async def identity_session(settings: Settings) -> AsyncIterator[Credentials]:
+    """Credentials on the configured database, for the ``berth iam`` commands."""
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        yield Credentials(SqlIdentityStore(engine), server_keys(settings), SystemClock())
+    finally:
+        await engine.dispose()
+
+
 def server_keys(settings: Settings) -> ServerKeys:
     return ServerKeys(load_or_create_master_key(settings.secret_key, settings.data_dir))
 

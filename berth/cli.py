@@ -1,46 +1,110 @@
-"""The ``berth`` command."""
+"""The ``berth`` command: ``serve`` runs the registry; ``iam`` manages accounts and keys."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import sys
+from typing import Any
 
-from berth.config import ConfigError, load_settings
+from berth.config import ConfigError, Settings, load_settings
+
+SETTING_FLAGS = {
+    "--data-dir": "data directory [BERTH_DATA_DIR, ./berth-data]",
+    "--database-url": "sqlite:///PATH or postgresql://... [BERTH_DATABASE_URL]",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(os.environ, _overrides(args))
+        if args.command == "serve":
+            return _serve(settings)
+        return _iam(args, settings)
+    except ConfigError as exc:
+        print(f"berth: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="berth", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the registry")
-    serve.add_argument("--data-dir", help="data directory [BERTH_DATA_DIR, ./berth-data]")
+    _setting_flags(serve)
     serve.add_argument("--listen", help="HOST:PORT [BERTH_LISTEN, 127.0.0.1:5000]")
     serve.add_argument("--region", help="region name [BERTH_REGION, us-east-1]")
     serve.add_argument("--account-id", help="default account, 12 digits [BERTH_ACCOUNT_ID]")
-    serve.add_argument("--database-url", help="sqlite:///PATH or postgresql://... "
-                       "[BERTH_DATABASE_URL]")
     serve.add_argument("--blob-store", help="file://PATH [BERTH_BLOB_STORE]")
     serve.add_argument("--public-url", help="URL clients use [BERTH_PUBLIC_URL]")
     serve.add_argument("--workers", type=int, help="server processes [BERTH_WORKERS, 1]")
     serve.add_argument("--log-level", help="debug, info, warning [BERTH_LOG_LEVEL, info]")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "serve":
-            return _serve(args)
-    except ConfigError as exc:
-        print(f"berth: {exc}", file=sys.stderr)
-        return 2
-    return 1
+
+    iam = commands.add_parser("iam", help="accounts, users and access keys (JSON output)")
+    actions = iam.add_subparsers(dest="action", required=True)
+    account = actions.add_parser("create-account", help="a new account and its root key")
+    account.add_argument("--account-id", dest="new_account_id", help="12 digits; random if unset")
+    user = actions.add_parser("create-user", help="an IAM user of an account")
+    user.add_argument("--account-id", dest="new_account_id", required=True)
+    user.add_argument("--user-name", required=True)
+    key = actions.add_parser("create-access-key", help="an access key of a user or root")
+    key.add_argument("--account-id", dest="new_account_id", required=True)
+    key.add_argument("--user-name", help="the user; the account root when omitted")
+    for sub in (account, user, key):
+        _setting_flags(sub)
+    return parser
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _setting_flags(parser: argparse.ArgumentParser) -> None:
+    for flag, text in SETTING_FLAGS.items():
+        parser.add_argument(flag, help=text)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("data_dir", "database_url", "listen", "region", "account_id", "blob_store",
+             "public_url", "workers", "log_level")
+    return {name: getattr(args, name, None) for name in names}
+
+
+def _serve(settings: Settings) -> int:
     from berth.app import SETTINGS_ENV, export_settings, prepare
     from berth.serving import run
 
-    overrides = {k: v for k, v in vars(args).items() if k != "command"}
-    settings = prepare(load_settings(os.environ, overrides))
+    settings = prepare(settings)
     os.environ[SETTINGS_ENV] = export_settings(settings)
     print(f"berth listening on http://{settings.listen} (account {settings.account_id}, "
           f"data in {settings.data_dir})", file=sys.stderr, flush=True)
     run(settings)
+    return 0
+
+
+def _iam(args: argparse.Namespace, settings: Settings) -> int:
+    from berth.app import identity_session, prepare
+    from berth.auth.credentials import Credentials, IdentityConflict, IdentityMissing
+
+    settings = prepare(settings)
+
+    async def act(credentials: Credentials) -> dict[str, Any]:
+        if args.action == "create-account":
+            return (await credentials.create_account(args.new_account_id)).as_json()
+        if args.action == "create-user":
+            user = await credentials.create_user(args.new_account_id, args.user_name)
+            return {"UserName": user.name, "UserId": user.user_id, "AccountId": user.account_id,
+                    "Arn": f"arn:aws:iam::{user.account_id}:user/{user.name}"}
+        key = await credentials.create_access_key(args.new_account_id, args.user_name)
+        return {**key.as_json(), **({"UserName": key.user_name} if key.user_name else {})}
+
+    async def run() -> dict[str, Any]:
+        async with identity_session(settings) as credentials:
+            return await act(credentials)
+
+    try:
+        result = asyncio.run(run())
+    except (IdentityConflict, IdentityMissing, ValueError) as exc:
+        print(f"berth iam: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
     return 0
