@@ -62,6 +62,10 @@ _PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-E
 
 @dataclass(frozen=True, slots=True)
 class IncomingRequest:
+    """A request as received. Path, query and headers hold the bytes off the wire decoded
+    as latin-1, as ``berth.ecr_api.dispatch`` takes them from ASGI: the verifier reads
+    them back as the UTF-8 botocore signed."""
+
     method: str
     path: str                               # raw, still percent-encoded, e.g. "/"
     query: str                              # raw, without "?"
@@ -89,10 +93,13 @@ class SigV4Error(Exception):
     """A refused signature: AWS's exception name (``kind``), message and HTTP status."""
 
     def __init__(self, kind: str, message: str, status: int) -> None:
-        super().__init__(f"{kind}: {message}")
+        super().__init__(kind, message, status)
         self.kind = kind
         self.message = message
         self.status = status
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
 
 
 def missing_authentication_token() -> SigV4Error:
@@ -279,7 +286,9 @@ def verify(request: IncomingRequest, claim: SignatureClaim, secret_key: str, now
 
     ``now`` is naive UTC or aware; ``region`` None accepts any region. Raises
     ``SigV4Error``: InvalidSignatureException when the time is out of range, the
-    credential scope is wrong or the signature does not match.
+    credential scope is wrong, the body does not match its declared hash or the
+    signature does not match; IncompleteSignatureException when x-amz-content-sha256
+    is neither a SHA-256 nor UNSIGNED-PAYLOAD.
     """
     _check_time(claim, now)
     _check_scope(claim, region, services)
@@ -356,7 +365,7 @@ def canonical_request(request: IncomingRequest, claim: SignatureClaim, payload_h
 
 def canonical_uri(path: str) -> str:
     """The raw path, normalized and encoded again, as for every service but S3."""
-    return quote(_remove_dot_segments(path) if path else "/", safe="/~")
+    return quote(_wire_bytes(_remove_dot_segments(path) if path else "/"), safe="/~")
 
 
 def canonical_query(query: str, *, presigned: bool = False) -> str:
@@ -370,7 +379,7 @@ def canonical_query(query: str, *, presigned: bool = False) -> str:
 
 def string_to_sign(claim: SignatureClaim, canonical: str) -> str:
     scope = f"{claim.date}/{claim.region}/{claim.service}/{TERMINATOR}"
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
     return "\n".join([ALGORITHM, claim.amz_date, scope, digest])
 
 
@@ -396,7 +405,21 @@ def _remove_dot_segments(path: str) -> str:
 
 
 def _trim_all(value: str) -> str:
-    return " ".join(value.split())
+    """Trimmed, inner whitespace collapsed, by Python's idea of whitespace, as botocore does."""
+    return " ".join(_wire_text(value).split())
+
+
+def _wire_bytes(text: str) -> bytes:
+    """The received bytes a latin-1 string carries (text beyond latin-1 taken as UTF-8)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+
+
+def _wire_text(text: str) -> str:
+    """The received bytes read as UTF-8; bytes that are not stay as surrogate escapes."""
+    return _wire_bytes(text).decode("utf-8", "surrogateescape")
 
 
 def _header_values(headers: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
@@ -424,4 +447,4 @@ def _decode(raw: str) -> str:
 
 
 def _uri_encode(raw: str) -> str:
-    return quote(unquote_to_bytes(raw.replace("+", " ")), safe="-_.~")
+    return quote(unquote_to_bytes(_wire_bytes(raw.replace("+", " "))), safe="-_.~")
