@@ -10,6 +10,7 @@ see bench/README.md for what each metric measures and how.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -31,12 +32,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin
 
+import berth
 from berth.testing.layouts import OCI_MANIFEST, Layout, big_image, many_layer_image
 from berth.testing.server import BerthServer, free_port
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
-HEAD_SCRIPT = BENCH_DIR / "head.lua"
+HEAD_SCRIPT = Path(__file__).resolve().parent / "head.lua"
+BERTH_REPO = Path(berth.__file__).resolve().parent.parent  # the berth being measured
 MIB = 1024 * 1024
 BIG_SIZE = 512 * MIB
 LAYERS = 20
@@ -77,6 +78,7 @@ class Target:
     name: str
     host: str
     pgid: int
+    password: str | None = None  # berth's registry password (GetAuthorizationToken)
 
     @property
     def url(self) -> str:
@@ -84,13 +86,16 @@ class Target:
 
 
 def auth_args(target: Target, client: Client) -> list[str]:
-    """Extra arguments that authenticate ``client`` to ``target``.
-
-    The one place to add credentials once berth asks for them: ``-u USER:PASS`` for
-    curl, ``--src-creds``/``--dest-creds USER:PASS`` for skopeo, an ``Authorization``
-    header (``-H``) for wrk. Neither registry asks for any yet.
-    """
-    return []
+    """Extra arguments that authenticate ``client`` to ``target``: berth asks for ECR's
+    Basic ``AWS:<token>``; the reference registry runs without authentication."""
+    if target.password is None:
+        return []
+    basic = f"AWS:{target.password}"
+    if client == "curl":
+        return ["-u", basic]
+    if client == "wrk":
+        return ["-H", "Authorization: Basic " + base64.b64encode(basic.encode()).decode()]
+    return ["--src-creds" if client == "skopeo-src" else "--dest-creds", basic]
 
 
 # running things
@@ -135,7 +140,8 @@ def berth_registry(root: Path, workers: int) -> Iterator[Target]:
     server.start()
     try:
         assert server.process is not None
-        yield Target("berth", server.host, server.process.pid)
+        server.open_for_tests()  # pushes create repositories, as on the reference
+        yield Target("berth", server.host, server.process.pid, server.password())
     finally:
         server.stop()
 
@@ -182,40 +188,46 @@ class Peak:
         return self.kib / 1024
 
 
-def group_rss_kib(pgid: int) -> int:
-    """Summed VmRSS of the live processes in process group ``pgid``."""
-    total = 0
+def group_memory_kib(pgid: int) -> tuple[int, int]:
+    """Summed VmRSS and summed PSS of the live processes in process group ``pgid``.
+
+    RSS counts pages the forked workers share with their parent once per process; PSS
+    divides each shared page among its sharers, so its sum is the memory really used.
+    """
+    rss = pss = 0
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError, ValueError, IndexError):
             stat = Path(entry.path, "stat").read_text()
             if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
-                total += vm_rss_kib(Path(entry.path, "status").read_text())
-    return total
+                rss += _kib("VmRSS", Path(entry.path, "status").read_text())
+                pss += _kib("Pss", Path(entry.path, "smaps_rollup").read_text())
+    return rss, pss
 
 
-def vm_rss_kib(status: str) -> int:
-    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+def _kib(field: str, text: str) -> int:
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
     return int(match.group(1)) if match else 0  # kernel threads and zombies have none
 
 
 @contextlib.contextmanager
-def peak_rss(pgid: int) -> Iterator[Peak]:
-    """The highest summed RSS of the group, sampled every RSS_INTERVAL while inside."""
-    peak = Peak()
+def peak_memory(pgid: int) -> Iterator[tuple[Peak, Peak]]:
+    """The highest summed RSS and PSS of the group, sampled every RSS_INTERVAL."""
+    rss, pss = Peak(), Peak()
     done = threading.Event()
 
     def sample() -> None:
         while True:
-            peak.kib = max(peak.kib, group_rss_kib(pgid))
+            now_rss, now_pss = group_memory_kib(pgid)
+            rss.kib, pss.kib = max(rss.kib, now_rss), max(pss.kib, now_pss)
             if done.wait(RSS_INTERVAL):
                 return
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     try:
-        yield peak
+        yield rss, pss
     finally:
         done.set()
         thread.join()
@@ -248,8 +260,8 @@ def make_inputs(root: Path, runs: int) -> Inputs:
     blobs = []
     for i in range(runs):
         descriptor = blob_layout.add_random_layer(BIG_SIZE, seed=100 + i)
-        blobs.append(Blob(blob_layout.root / "blobs" / "sha256" / descriptor.digest[7:],
-                          descriptor.digest))
+        hex_digest = descriptor.digest.split(":", 1)[1]
+        blobs.append(Blob(blob_layout.root / "blobs" / "sha256" / hex_digest, descriptor.digest))
     big, many = [], []
     for i in range(runs):
         big.append(root / f"big-{i}")
@@ -282,7 +294,7 @@ def start_upload(target: Target, repo: str) -> str:
     location = re.search(r"^location:\s*(\S+)", headers, re.IGNORECASE | re.MULTILINE)
     if status != "202" or location is None:
         raise BenchError(f"{target.name}: starting an upload answered {headers!r}")
-    return urljoin(target.url + "/", location.group(1))
+    return str(urljoin(target.url + "/", location.group(1)))
 
 
 def with_digest(upload_url: str, digest: str) -> str:
@@ -316,16 +328,22 @@ def get_blob(target: Target, repo: str, blob: Blob) -> float:
 # skopeo
 
 
-def skopeo_copy(source: str, dest: str, tls: list[str]) -> float:
-    seconds, _ = timed(["skopeo", "copy", "--quiet", *tls, source, dest])
+def skopeo_copy(source: str, dest: str, options: list[str]) -> float:
+    seconds, _ = timed(["skopeo", "copy", "--quiet", *options, source, dest])
     return seconds
 
 
 def push_image(target: Target, layout: Path, kind: str) -> tuple[float, str]:
-    """Seconds to push the layout's image to a fresh repository, and the repo."""
+    """Seconds to push the layout's image to a fresh repository, and the repo.
+
+    ``--preserve-digests`` sends the layers as they are: without it skopeo gzips the
+    uncompressed layers on the way, and the figure measures skopeo's gzip (competing
+    with the registry for the two cores) more than the registry.
+    """
     repo = fresh_repo(kind)
     seconds = skopeo_copy(f"oci:{layout}:latest", f"docker://{target.host}/{repo}:latest",
-                          ["--dest-tls-verify=false", *auth_args(target, "skopeo-dest")])
+                          ["--dest-tls-verify=false", "--preserve-digests",
+                           *auth_args(target, "skopeo-dest")])
     return seconds, repo
 
 
@@ -368,20 +386,31 @@ def load(target: Target, url: str, extra: list[str]) -> Load:
     return parse_wrk(run(["wrk", *WRK_ARGS, *auth_args(target, "wrk"), *extra, url]))
 
 
-def manifest_load(target: Target, repo: str) -> Load:
-    url = f"{target.url}/v2/{repo}/manifests/latest"
-    accept = f"Accept: {OCI_MANIFEST}"
-    expect_status(target, "manifest GET", run(curl(
-        target, "-o", "/dev/null", "-w", "%{http_code}", "-H", accept, url)), "200")
-    return load(target, url, ["-H", accept])
+@dataclass(frozen=True)
+class LoadUrls:
+    """What wrk loads on one registry; wrk's extra arguments for each."""
+
+    manifest: str
+    blob: str
+
+    def manifest_args(self) -> list[str]:
+        return ["-H", f"Accept: {OCI_MANIFEST}"]
+
+    def blob_args(self) -> list[str]:
+        return ["-s", str(HEAD_SCRIPT)]
 
 
-def head_load(target: Target, repo: str) -> Load:
+def prepare_load(target: Target, repo: str) -> LoadUrls:
+    """Push the empty blob into ``repo``; check both URLs answer 200 before loading them."""
     put_blob(target, repo, EMPTY_DIGEST, ["-H", "Content-Length: 0"])
-    url = f"{target.url}/v2/{repo}/blobs/{EMPTY_DIGEST}"
+    urls = LoadUrls(f"{target.url}/v2/{repo}/manifests/latest",
+                    f"{target.url}/v2/{repo}/blobs/{EMPTY_DIGEST}")
+    expect_status(target, "manifest GET", run(curl(
+        target, "-o", "/dev/null", "-w", "%{http_code}", *urls.manifest_args(),
+        urls.manifest)), "200")
     expect_status(target, "blob HEAD", run(curl(
-        target, "-I", "-o", "/dev/null", "-w", "%{http_code}", url)), "200")
-    return load(target, url, ["-s", str(HEAD_SCRIPT)])
+        target, "-I", "-o", "/dev/null", "-w", "%{http_code}", urls.blob)), "200")
+    return urls
 
 
 # the benchmark
@@ -409,6 +438,9 @@ METRICS = [
     Metric("rss_idle", "RSS at rest, after start", "MiB", max),
     Metric("rss_put", "peak RSS during blob PUT", "MiB", max),
     Metric("rss_push", "peak RSS during 512 MiB push", "MiB", max),
+    Metric("pss_idle", "PSS at rest (shared pages split)", "MiB", max),
+    Metric("pss_put", "peak PSS during blob PUT", "MiB", max),
+    Metric("pss_push", "peak PSS during 512 MiB push", "MiB", max),
 ]
 
 
@@ -425,7 +457,8 @@ class Samples:
     def add_load(self, key: str, target: Target, result: Load) -> None:
         self.add(f"{key}_rps", target, result.requests_per_second)
         self.add(f"{key}_p99", target, result.p99_ms)
-        self.wrk_errors.setdefault(key, {})[target.name] = result.errors
+        errors = self.wrk_errors.setdefault(key, {})
+        errors[target.name] = errors.get(target.name, 0) + result.errors
 
 
 def mib_per_s(size: int, seconds: float) -> float:
@@ -437,11 +470,12 @@ def measure_blobs(targets: list[Target], inputs: Inputs, samples: Samples) -> No
     for blob in inputs.blobs:
         for target in targets:
             last_repo[target.name] = fresh_repo("put")
-            with peak_rss(target.pgid) as peak:
+            with peak_memory(target.pgid) as (rss, pss):
                 seconds = put_blob(target, last_repo[target.name], blob.digest,
                                    ["-T", str(blob.path)])
             samples.add("blob_put", target, mib_per_s(blob.size, seconds))
-            samples.add("rss_put", target, peak.mib)
+            samples.add("rss_put", target, rss.mib)
+            samples.add("pss_put", target, pss.mib)
     blob = inputs.blobs[-1]
     for _ in inputs.blobs:
         for target in targets:
@@ -456,20 +490,26 @@ def measure_images(targets: list[Target], layouts: list[Path], kind: str, scratc
     for layout in layouts:
         size = layout_bytes(layout)
         for target in targets:
-            with peak_rss(target.pgid) as peak:
+            with peak_memory(target.pgid) as (rss, pss):
                 seconds, repos[target.name] = push_image(target, layout, kind)
             samples.add(f"push_{kind}", target, mib_per_s(size, seconds))
             if kind == "big":
-                samples.add("rss_push", target, peak.mib)
+                samples.add("rss_push", target, rss.mib)
+                samples.add("pss_push", target, pss.mib)
             seconds = pull_image(target, repos[target.name], scratch)
             samples.add(f"pull_{kind}", target, mib_per_s(size, seconds))
     return repos
 
 
-def measure_load(targets: list[Target], repos: dict[str, str], samples: Samples) -> None:
-    for target in targets:
-        samples.add_load("manifest", target, manifest_load(target, repos[target.name]))
-        samples.add_load("head", target, head_load(target, repos[target.name]))
+def measure_load(targets: list[Target], repos: dict[str, str], runs: int,
+                 samples: Samples) -> None:
+    urls = {target.name: prepare_load(target, repos[target.name]) for target in targets}
+    for _ in range(runs):
+        for target in targets:
+            mine = urls[target.name]
+            samples.add_load("manifest", target,
+                             load(target, mine.manifest, mine.manifest_args()))
+            samples.add_load("head", target, load(target, mine.blob, mine.blob_args()))
 
 
 def benchmark(work: Path, runs: int, workers: int) -> Samples:
@@ -482,7 +522,9 @@ def benchmark(work: Path, runs: int, workers: int) -> Samples:
         targets = [stack.enter_context(berth_registry(work / "berth", workers)),
                    stack.enter_context(reference_registry(work / "reference"))]
         for target in targets:
-            samples.add("rss_idle", target, group_rss_kib(target.pgid) / 1024)
+            rss_kib, pss_kib = group_memory_kib(target.pgid)
+            samples.add("rss_idle", target, rss_kib / 1024)
+            samples.add("pss_idle", target, pss_kib / 1024)
         progress("blob PUT and GET")
         measure_blobs(targets, inputs, samples)
         progress("skopeo push and pull, one big layer")
@@ -490,7 +532,7 @@ def benchmark(work: Path, runs: int, workers: int) -> Samples:
         progress("skopeo push and pull, many layers")
         repos = measure_images(targets, inputs.many_images, "many", work / "pulls", samples)
         progress("wrk: manifest GET and blob HEAD")
-        measure_load(targets, repos, samples)
+        measure_load(targets, repos, runs, samples)
     return samples
 
 
@@ -527,8 +569,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def machine() -> dict[str, Any]:
     meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-    commit = run(["git", "-C", str(REPO_DIR), "rev-parse", "--short=12", "HEAD"]).strip()
-    dirty = run(["git", "-C", str(REPO_DIR), "status", "--porcelain", "--untracked-files=no",
+    commit = run(["git", "-C", str(BERTH_REPO), "rev-parse", "--short=12", "HEAD"]).strip()
+    dirty = run(["git", "-C", str(BERTH_REPO), "status", "--porcelain", "--untracked-files=no",
                  "--", "berth"]).strip()
     return {"nproc": os.cpu_count(), "load_average": os.getloadavg()[0],
             "mem_total_mib": int(meminfo["MemTotal"].split()[0]) // 1024,

@@ -18,6 +18,7 @@ from berth.registry.responses import API_VERSION, BlobResponse, empty, json_resp
 from berth.services import Services
 from berth.services.blobs import parse_digest
 from berth.services.images import acceptable
+from berth.services.repositories import check_name
 from berth.storage.meta import Repository
 
 DEFAULT_PAGE = 1000
@@ -93,9 +94,15 @@ async def get_catalog(request: Request) -> Response:
 
 async def get_blob(request: Request) -> Response:
     services = _services(request)
-    repo = await _download_repo(request) or await _repo(request)
-    read = await services.blobs.open(repo, parse_digest(request.path_params["digest"]),
-                                     request.headers.get("range"))
+    digest = parse_digest(request.path_params["digest"])
+    download = await _download_repo(request)
+    if download is not None:
+        read = await services.blobs.open(download, digest, request.headers.get("range"))
+    else:
+        name = request.path_params["name"]
+        check_name(name)
+        read = await services.blobs.pull(_account(request), name, digest,
+                                         request.headers.get("range"))
     headers = {"Content-Length": str(read.length), "Docker-Content-Digest": str(read.digest),
                "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
                "ETag": f'"{read.digest}"', "Cache-Control": "max-age=31536000"}
@@ -191,8 +198,8 @@ async def cancel_upload(request: Request) -> Response:
 # manifests
 
 async def get_manifest(request: Request) -> Response:
-    repo = await _repo(request)
-    record = await _services(request).images.get(repo, request.path_params["reference"])
+    record = await _services(request).images.pull(
+        _account(request), request.path_params["name"], request.path_params["reference"])
     accept = [a.split(";")[0].strip() for a in request.headers.getlist("accept")
               for a in a.split(",") if a.strip()]
     if not acceptable(record.media_type, accept):

@@ -20,6 +20,7 @@ from berth.errors import (
     BlobUploadInvalid,
     BlobUploadUnknown,
     DigestInvalid,
+    NameUnknown,
     RangeNotSatisfiable,
     SizeInvalid,
     UploadOutOfOrder,
@@ -94,6 +95,17 @@ class Blobs:
 
     async def open(self, repo: Repository, digest: Digest, range_header: str | None) -> BlobRead:
         size = await self.size(repo, digest)
+        start, length, partial = _byte_range(range_header, size)
+        return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))
+
+    async def pull(self, account_id: str, name: str, digest: Digest, range_header: str | None
+                   ) -> BlobRead:
+        """A blob of the named repository, in one query when it is there."""
+        size = await self.meta.blob_size_by_name(account_id, name, str(digest))
+        if size is None:
+            if await self.meta.get_repository(account_id, name) is None:
+                raise NameUnknown(f"repository {name!r} not found", detail={"name": name})
+            raise BlobUnknown(detail={"digest": str(digest)})
         start, length, partial = _byte_range(range_header, size)
         return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))
 

@@ -15,6 +15,7 @@ from berth.errors import (
     ManifestInvalid,
     ManifestTooLarge,
     ManifestUnknown,
+    NameUnknown,
     ReferencedImagesNotFound,
 )
 from berth.oci.digest import Digest, DigestError, is_digest
@@ -27,6 +28,7 @@ from berth.oci.manifest import (
 )
 from berth.oci.names import valid_tag
 from berth.services.immutability import tag_is_immutable
+from berth.services.repositories import check_name
 from berth.storage.meta import (
     ManifestRecord,
     MetaStore,
@@ -65,6 +67,23 @@ class Images:
             raise ManifestUnknown(f"manifest {reference[:200]!r} not found in {repo.name!r}",
                                   detail={"reference": reference[:200]})
         return record
+
+    async def pull(self, account_id: str, name: str, reference: str) -> ManifestRecord:
+        """The manifest to serve for a pull, in one query when it exists; NAME_INVALID,
+        NAME_UNKNOWN or MANIFEST_UNKNOWN otherwise."""
+        check_name(name)
+        by_digest = is_digest(reference)
+        if by_digest:
+            reference = str(_reference_digest(reference))
+        record = (await self.meta.manifest_by_name(account_id, name, reference, by_digest)
+                  if by_digest or valid_tag(reference) else None)
+        if record is not None:
+            return record
+        repo = await self.meta.get_repository(account_id, name)
+        if repo is None:
+            raise NameUnknown(f"repository {name!r} not found", detail={"name": name})
+        raise ManifestUnknown(f"manifest {reference[:200]!r} not found in {name!r}",
+                              detail={"reference": reference[:200]})
 
     async def put(self, repo: Repository, reference: str, payload: bytes,
                   content_type: str | None, extra_tags: list[str]) -> PushedManifest:

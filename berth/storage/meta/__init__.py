@@ -83,6 +83,15 @@ class MissingReferences(LookupError):
 class MetaStore(Protocol):
     async def close(self) -> None: ...
 
+    # the pull path
+    async def manifest_by_name(self, account_id: str, name: str, reference: str,
+                               by_digest: bool) -> ManifestRecord | None:
+        """The manifest a tag (or digest) names in a repository; None when either is
+        missing. One query: this is every pull's first request."""
+
+    async def blob_size_by_name(self, account_id: str, name: str, digest: str) -> int | None:
+        """Size of a blob the named repository may reach; None when it may not."""
+
     # repositories
     async def get_repository(self, account_id: str, name: str) -> Repository | None:
         """The repository, or None."""

@@ -24,6 +24,7 @@ from berth.storage.meta import (
     TemplateRecord,
     Upload,
 )
+from berth.storage.meta.hot import HotReads
 from berth.storage.meta.schema import (
     account_settings,
     blobs,
@@ -114,12 +115,26 @@ class SqlBase:
 
 
 class SqlMetaStore(SqlBase):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self._hot = HotReads(engine)
+
     @classmethod
     def from_url(cls, url: str) -> SqlMetaStore:
         return cls(create_engine(url))
 
     async def close(self) -> None:
+        self._hot.close()
         await self.engine.dispose()
+
+    # the pull path: one query each, by repository name
+
+    async def manifest_by_name(self, account_id: str, name: str, reference: str,
+                               by_digest: bool) -> ManifestRecord | None:
+        return await self._hot.manifest(account_id, name, reference, by_digest)
+
+    async def blob_size_by_name(self, account_id: str, name: str, digest: str) -> int | None:
+        return await self._hot.blob_size(account_id, name, digest)
 
     # repositories
 
