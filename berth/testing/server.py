@@ -52,8 +52,8 @@ class BerthServer:
                "BERTH_ROOT_SECRET_ACCESS_KEY": self.root_key[1],
                "BERTH_ACCOUNT_ID": self.account_id, "BERTH_REGION": self.region,
                "BERTH_LOG_LEVEL": "warning", **self.env}
-        log = open(self.data_dir.parent / f"berth-{self.port}.log", "ab")  # noqa: SIM115
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir.parent / f"berth-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "berth", "serve", "--data-dir", str(self.data_dir),
              "--listen", self.host, "--workers", str(self.workers)],

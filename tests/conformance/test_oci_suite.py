@@ -27,6 +27,7 @@ def test_conformance_suite_passes(berth: BerthServer, tmp_path: Path) -> None:
         "OCI_TEST_PULL": "1", "OCI_TEST_PUSH": "1", "OCI_TEST_CONTENT_DISCOVERY": "1",
         "OCI_TEST_CONTENT_MANAGEMENT": "1", "OCI_HIDE_SKIPPED_WORKFLOWS": "0",
         "OCI_REPORT_DIR": str(tmp_path),
+        "OCI_USERNAME": "AWS", "OCI_PASSWORD": berth.password(),
     }
     result = subprocess.run([str(BINARY)], env=env, capture_output=True, text=True,
                             timeout=600, check=False)
