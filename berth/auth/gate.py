@@ -100,7 +100,9 @@ class Auth:
         except sigv4.SigV4Error as exc:
             raise SignatureRefused(exc) from None
         found = await self.credentials.lookup(claim.access_key_id)
-        if found is None:
+        if found is None or claim.session_token is not None:
+            # Long-term keys carry no session token; berth issues no temporary
+            # credentials yet, so any token is one it never gave out.
             raise SignatureRefused(sigv4.unrecognized_client())
         principal, secret = found
         now = datetime.fromtimestamp(self.clock.now(), UTC)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -206,8 +207,13 @@ async def get_manifest(request: Request) -> Response:
         raise Unsupported(f"manifest is {record.media_type}, which the client does not accept")
     headers = {API_VERSION[0]: API_VERSION[1], "Docker-Content-Digest": record.digest,
                "ETag": f'"{record.digest}"', "Content-Length": str(len(record.payload))}
-    body = b"" if request.method == "HEAD" else record.payload
-    return Response(body, media_type=record.media_type, headers=headers)
+    if request.method == "HEAD":
+        return Response(b"", media_type=record.media_type, headers=headers)
+    images = _services(request).images
+    background = (BackgroundTask(images.record_pull, record)
+                  if images.needs_pull_record(record) else None)
+    return Response(record.payload, media_type=record.media_type, headers=headers,
+                    background=background)
 
 
 async def put_manifest(request: Request) -> Response:

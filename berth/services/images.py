@@ -40,6 +40,7 @@ from berth.storage.meta import (
 _NONDISTRIBUTABLE = ("application/vnd.oci.image.layer.nondistributable",
                      "application/vnd.docker.image.rootfs.foreign")
 MAX_TAGS_PER_PUSH = 100
+PULL_TIME_RESOLUTION = 60.0  # seconds; ECR promises at least daily
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,16 @@ class Images:
             raise NameUnknown(f"repository {name!r} not found", detail={"name": name})
         raise ManifestUnknown(f"manifest {reference[:200]!r} not found in {name!r}",
                               detail={"reference": reference[:200]})
+
+    def needs_pull_record(self, record: ManifestRecord) -> bool:
+        """Whether a pull of ``record`` should be written down; a hot image is written at
+        most once per PULL_TIME_RESOLUTION seconds, not on every pull."""
+        last = record.last_pulled_at
+        return last is None or last < self.clock.now() - PULL_TIME_RESOLUTION
+
+    async def record_pull(self, record: ManifestRecord) -> None:
+        await self.meta.record_pull(record.repository_id, record.digest, self.clock.now(),
+                                    PULL_TIME_RESOLUTION)
 
     async def put(self, repo: Repository, reference: str, payload: bytes,
                   content_type: str | None, extra_tags: list[str]) -> PushedManifest:

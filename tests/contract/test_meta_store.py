@@ -220,3 +220,30 @@ async def test_racing_pushes_of_one_frozen_tag(meta: SqlMetaStore) -> None:
           for i in range(6)), return_exceptions=True)
     assert sum(1 for r in results if r is True) == 1
     assert sum(1 for r in results if isinstance(r, TagFrozen)) == 5
+
+
+async def test_pull_path_reads_by_repository_name(meta: SqlMetaStore) -> None:
+    repo, _ = await meta.create_repository(ACCOUNT, "hot/path", 1.0)
+    await meta.link_blob(repo.id, digest("layer"), 77, 1.0)
+    await meta.put_manifest(record(repo.id, "m"), [digest("layer")], [], ["v1"])
+    by_tag = await meta.manifest_by_name(ACCOUNT, "hot/path", "v1", by_digest=False)
+    by_digest = await meta.manifest_by_name(ACCOUNT, "hot/path", digest("m"), by_digest=True)
+    assert by_tag == by_digest == await meta.get_manifest(repo.id, digest("m"))
+    assert await meta.manifest_by_name(ACCOUNT, "hot/path", "v2", by_digest=False) is None
+    assert await meta.manifest_by_name("000000000000", "hot/path", "v1", by_digest=False) is None
+    assert await meta.blob_size_by_name(ACCOUNT, "hot/path", digest("layer")) == 77
+    assert await meta.blob_size_by_name(ACCOUNT, "hot/other", digest("layer")) is None
+    # a write is visible to the next read at once
+    await meta.put_manifest(record(repo.id, "n"), [], [], ["v1"])
+    moved = await meta.manifest_by_name(ACCOUNT, "hot/path", "v1", by_digest=False)
+    assert moved is not None and moved.digest == digest("n")
+
+
+async def test_pull_times_are_recorded_at_a_resolution(meta: SqlMetaStore) -> None:
+    repo, _ = await meta.create_repository(ACCOUNT, "pulled", 1.0)
+    await meta.put_manifest(record(repo.id, "m"), [], [], ["v1"])
+    await meta.record_pull(repo.id, digest("m"), 100.0, 60.0)
+    await meta.record_pull(repo.id, digest("m"), 130.0, 60.0)  # within the resolution
+    assert (await meta.get_manifest(repo.id, digest("m"))).last_pulled_at == 100.0
+    await meta.record_pull(repo.id, digest("m"), 170.0, 60.0)
+    assert (await meta.get_manifest(repo.id, digest("m"))).last_pulled_at == 170.0

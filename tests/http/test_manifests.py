@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from berth.testing.server import BerthServer
 from tests.http.registry_client import OCI_INDEX, OCI_MANIFEST, Client, error_code, sha256, unique
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -254,3 +256,20 @@ def test_unknown_endpoint_and_method(client: Client) -> None:
     assert error_code(client.http.get("/v2/repo/nonsense/x")) == "NOT_FOUND"
     response = client.http.post(f"/v2/{unique()}/tags/list")
     assert response.status_code == 405 and error_code(response) == "UNSUPPORTED"
+
+
+def test_a_pull_records_the_pull_time(client: Client, shared_berth: BerthServer) -> None:
+    repo = unique()
+    client.push_image(repo, "v1")
+    ecr = shared_berth.client()
+    before = ecr.describe_images(repositoryName=repo)["imageDetails"][0]
+    assert "lastRecordedPullTime" not in before
+    client.http.head(f"/v2/{repo}/manifests/v1")  # a HEAD is no pull
+    client.http.get(f"/v2/{repo}/manifests/v1")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        detail = ecr.describe_images(repositoryName=repo)["imageDetails"][0]
+        if "lastRecordedPullTime" in detail:
+            break
+        time.sleep(0.1)
+    assert detail["lastRecordedPullTime"] >= before["imagePushedAt"]

@@ -92,6 +92,11 @@ class MetaStore(Protocol):
     async def blob_size_by_name(self, account_id: str, name: str, digest: str) -> int | None:
         """Size of a blob the named repository may reach; None when it may not."""
 
+    async def record_pull(self, repository_id: int, digest: str, now: float,
+                          resolution: float) -> None:
+        """Set the manifest's last pull time to ``now`` unless it is already within
+        ``resolution`` seconds of it."""
+
     # repositories
     async def get_repository(self, account_id: str, name: str) -> Repository | None:
         """The repository, or None."""

@@ -136,6 +136,15 @@ class SqlMetaStore(SqlBase):
     async def blob_size_by_name(self, account_id: str, name: str, digest: str) -> int | None:
         return await self._hot.blob_size(account_id, name, digest)
 
+    async def record_pull(self, repository_id: int, digest: str, now: float,
+                          resolution: float) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(manifests).where(
+                manifests.c.repository_id == repository_id, manifests.c.digest == digest,
+                (manifests.c.last_pulled_at.is_(None))
+                | (manifests.c.last_pulled_at < now - resolution),
+            ).values(last_pulled_at=now))
+
     # repositories
 
     async def get_repository(self, account_id: str, name: str) -> Repository | None:
