@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +38,18 @@ class Call:
     async def repository(self) -> Repository:
         return await self.services.repositories.get(self.registry(), self.params["repositoryName"])
 
-    def page(self, default: int = DEFAULT_PAGE) -> tuple[Any, int]:
-        """The decoded ``nextToken`` (or None) and ``maxResults``."""
+    def page(self, default: int = DEFAULT_PAGE,
+             valid: Callable[[Any], bool] = lambda v: isinstance(v, str)) -> tuple[Any, int]:
+        """The decoded ``nextToken`` (or None) and ``maxResults``; a token this
+        operation never handed out (``valid`` says no) is an invalid parameter."""
         limit = int(self.params.get("maxResults") or default)
         token = self.params.get("nextToken")
-        return (decode_token(token) if token else None), limit
+        if not token:
+            return None, limit
+        value = decode_token(token)
+        if not valid(value):
+            raise _bad_token()
+        return value, limit
 
 
 def encode_token(value: Any) -> str:
@@ -52,5 +60,9 @@ def decode_token(token: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, ValueError):
-        raise InvalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: "
-                               "'The next token is not valid'") from None
+        raise _bad_token() from None
+
+
+def _bad_token() -> InvalidParameter:
+    return InvalidParameter("Invalid parameter at 'nextToken' failed to satisfy constraint: "
+                            "'The next token is not valid'")

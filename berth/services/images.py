@@ -324,8 +324,8 @@ class ImageBatches:
             for info in infos:
                 ids.extend(_ids_of(info, tag_status))
             if cursor is None:
-                return ids[:limit], None
-        return ids[:limit], ids[limit - 1]
+                break
+        return ids[:limit], (ids[limit - 1] if len(ids) > limit or cursor else None)
 
     async def get(self, repo: Repository, refs: list[ImageRef], accepted: list[str] | None
                   ) -> tuple[list[tuple[ImageRef, ManifestRecord]], list[ImageFailure]]:
@@ -375,6 +375,9 @@ class ImageBatches:
     async def put(self, repo: Repository, payload: bytes, media_type: str | None,
                   tag: str | None, digest: str | None) -> tuple[ManifestRecord, str | None]:
         """PutImage: ImageAlreadyExists when nothing would change."""
+        if tag is not None and not valid_ecr_tag(tag):
+            raise ManifestInvalid(f"Invalid parameter at 'imageTag': '{tag[:300]}' is not a "
+                                  "valid image tag")
         if len(payload) > MAX_MANIFEST_BYTES:
             raise ManifestTooLarge()
         manifest = _parse(payload, media_type)
@@ -388,10 +391,10 @@ class ImageBatches:
         if existing is not None:
             tags = (await self.meta.tags_of(repo.id, [str(actual)]))[str(actual)]
             if tag is None or tag in tags:
+                named = f"digest '{actual}' and tag '{tag}'" if tag else f"digest '{actual}'"
                 raise ImageAlreadyExists(
-                    f"Image with digest '{actual}' and tag '{tag}' already exists in the "
-                    f"repository with name '{repo.name}' in registry with id "
-                    f"'{repo.account_id}'")
+                    f"Image with {named} already exists in the repository with name "
+                    f"'{repo.name}' in registry with id '{repo.account_id}'")
         await self.images.store(repo, manifest, payload, actual, [tag] if tag else [])
         record = await self.meta.get_manifest(repo.id, str(actual))
         assert record is not None

@@ -49,7 +49,8 @@ class Template:
                    created_at=record.created_at, updated_at=record.updated_at, **doc)
 
     def matches(self, name: str) -> bool:
-        return self.prefix == ROOT or name.startswith(self.prefix + "/")
+        # "There is always an assumed / applied to the end of the prefix" (ECR's model)
+        return self.prefix == ROOT or name.startswith(self.prefix.rstrip("/") + "/")
 
 
 class Templates:

@@ -17,6 +17,12 @@ def _refs(call: Call) -> list[ImageRef]:
     return [ImageRef(i.get("imageDigest"), i.get("imageTag")) for i in call.params["imageIds"]]
 
 
+def _is_image_cursor(value: object) -> bool:
+    """ListImages' token: the last id given, ``[digest, tag or null]``."""
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and (value[1] is None or isinstance(value[1], str)))
+
+
 def _tag_status(call: Call) -> str:
     return str((call.params.get("filter") or {}).get("tagStatus") or "ANY")
 
@@ -45,7 +51,7 @@ async def describe_images(call: Call) -> dict[str, Any]:
 
 async def list_images(call: Call) -> dict[str, Any]:
     repo = await call.repository()
-    after, limit = call.page(1000)
+    after, limit = call.page(1000, _is_image_cursor)
     if _wants_inactive_only(call):
         return {"imageIds": []}
     start = ImageRef(after[0], after[1]) if after else None
@@ -94,7 +100,8 @@ async def list_image_referrers(call: Call) -> dict[str, Any]:
         digest = Digest.parse(subject)
     except DigestError as exc:
         raise InvalidParameter(f"Invalid parameter at 'subjectId.imageDigest': {exc}") from None
-    after, limit = call.page(20)
+    after, limit = call.page(20, lambda v: isinstance(v, int) and not isinstance(v, bool)
+                             and v >= 0)
     limit = min(limit, MAX_REFERRERS_PAGE)
     types = (call.params.get("filter") or {}).get("artifactTypes")
     found = await call.services.images.referrers(repo, digest, None)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
 from berth.ecr_api.call import Call
-from berth.errors import BlobUnknown, EmptyUpload, LayerAlreadyExists, LayersNotFound
+from berth.errors import (
+    BlobUnknown,
+    EmptyUpload,
+    InvalidParameter,
+    LayerAlreadyExists,
+    LayersNotFound,
+    UploadNotFound,
+)
 from berth.oci.digest import Digest, DigestError
 from berth.services.blobs import parse_digest
 
@@ -17,6 +25,18 @@ DOWNLOAD_URL_SECONDS = 900
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
+
+
+def _ecr_upload_id(upload_id: str) -> str:
+    """ECR's uploadId is a hyphenated UUID; berth's sessions are its 32 hex digits."""
+    return str(uuid.UUID(upload_id))
+
+
+def _session_id(ecr_upload_id: str) -> str:
+    try:
+        return uuid.UUID(ecr_upload_id).hex
+    except ValueError:
+        raise UploadNotFound(f"The upload with id '{ecr_upload_id}' does not exist") from None
 
 
 async def batch_check_layer_availability(call: Call) -> dict[str, Any]:
@@ -41,7 +61,7 @@ async def batch_check_layer_availability(call: Call) -> dict[str, Any]:
 async def initiate_layer_upload(call: Call) -> dict[str, Any]:
     repo = await call.repository()
     upload = await call.services.blobs.start_upload(repo)
-    return {"uploadId": upload.id, "partSize": PART_SIZE}
+    return {"uploadId": _ecr_upload_id(upload.id), "partSize": PART_SIZE}
 
 
 async def upload_layer_part(call: Call) -> dict[str, Any]:
@@ -49,19 +69,20 @@ async def upload_layer_part(call: Call) -> dict[str, Any]:
     p = call.params
     data: bytes = p["layerPartBlob"]
     state = await call.services.blobs.append(
-        repo, p["uploadId"], _once(data), f"{p['partFirstByte']}-{p['partLastByte']}", len(data))
-    return {"registryId": repo.account_id, "repositoryName": repo.name, "uploadId": state.id,
-            "lastByteReceived": state.size - 1}
+        repo, _session_id(p["uploadId"]), _once(data),
+        f"{p['partFirstByte']}-{p['partLastByte']}", len(data))
+    return {"registryId": repo.account_id, "repositoryName": repo.name,
+            "uploadId": p["uploadId"], "lastByteReceived": state.size - 1}
 
 
 async def complete_layer_upload(call: Call) -> dict[str, Any]:
     repo = await call.repository()
     blobs = call.services.blobs
-    upload_id = call.params["uploadId"]
+    upload_id = _session_id(call.params["uploadId"])
     digest = parse_digest(call.params["layerDigests"][0])
     state = await blobs.upload_state(repo, upload_id)
     if state.size == 0:
-        raise EmptyUpload(f"The upload with id '{upload_id}' contains no data")
+        raise EmptyUpload(f"The upload with id '{call.params['uploadId']}' contains no data")
     try:
         await blobs.size(repo, digest)
     except BlobUnknown:
@@ -71,13 +92,16 @@ async def complete_layer_upload(call: Call) -> dict[str, Any]:
         raise LayerAlreadyExists(f"The layer '{digest}' already exists in the repository "
                                  f"with name '{repo.name}'")
     await blobs.finish(repo, upload_id, str(digest), None)
-    return {"registryId": repo.account_id, "repositoryName": repo.name, "uploadId": upload_id,
-            "layerDigest": str(digest)}
+    return {"registryId": repo.account_id, "repositoryName": repo.name,
+            "uploadId": call.params["uploadId"], "layerDigest": str(digest)}
 
 
 async def get_download_url_for_layer(call: Call) -> dict[str, Any]:
     repo = await call.repository()
-    digest = parse_digest(call.params["layerDigest"])
+    try:
+        digest = Digest.parse(call.params["layerDigest"])
+    except DigestError as exc:
+        raise InvalidParameter(f"Invalid parameter at 'layerDigest': {exc}") from None
     try:
         await call.services.blobs.size(repo, digest)
     except BlobUnknown:
