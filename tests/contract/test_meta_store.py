@@ -247,3 +247,17 @@ async def test_pull_times_are_recorded_at_a_resolution(meta: SqlMetaStore) -> No
     assert (await meta.get_manifest(repo.id, digest("m"))).last_pulled_at == 100.0
     await meta.record_pull(repo.id, digest("m"), 170.0, 60.0)
     assert (await meta.get_manifest(repo.id, digest("m"))).last_pulled_at == 170.0
+
+
+async def test_resource_policies(meta: SqlMetaStore) -> None:
+    repo, _ = await meta.create_repository(ACCOUNT, "guarded", 1.0)
+    assert await meta.repository_policy(repo.id) is None
+    assert not await meta.set_repository_policy(repo.id, '{"Version":"2012-10-17"}')
+    assert await meta.set_repository_policy(repo.id, '{"Statement":[]}')
+    assert await meta.repository_policy(repo.id) == '{"Statement":[]}'
+    assert await meta.set_repository_policy(repo.id, None)
+    assert await meta.repository_policy(repo.id) is None
+    assert not await meta.set_registry_policy(ACCOUNT, "{}")
+    assert await meta.registry_policy(ACCOUNT) == "{}"
+    assert await meta.set_registry_policy(ACCOUNT, None)
+    assert await meta.registry_policy(ACCOUNT) is None

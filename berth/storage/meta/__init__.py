@@ -204,6 +204,17 @@ class MetaStore(Protocol):
     async def child_sizes(self, repository_id: int, digests: Sequence[str]) -> list[int]:
         """Image sizes of the listed manifests."""
 
+    # resource policies (JSON text as given)
+    async def repository_policy(self, repository_id: int) -> str | None: ...
+
+    async def set_repository_policy(self, repository_id: int, document: str | None) -> bool:
+        """Store, or with None remove, the policy; True when one existed before."""
+
+    async def registry_policy(self, account_id: str) -> str | None: ...
+
+    async def set_registry_policy(self, account_id: str, document: str | None) -> bool:
+        """Store, or with None remove, the policy; True when one existed before."""
+
     # account settings and repository creation templates
     async def account_settings(self, account_id: str) -> dict[str, str]: ...
 

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
-from berth.storage.meta.schema import access_keys, accounts, iam_users
+from berth.storage.meta.schema import (
+    access_keys,
+    accounts,
+    iam_users,
+    user_attached_policies,
+    user_policies,
+)
 from berth.storage.meta.sql import SqlBase
 
 
@@ -92,3 +98,66 @@ class SqlIdentityStore(SqlBase):
             result = await conn.execute(delete(access_keys).where(
                 access_keys.c.access_key_id == access_key_id))
         return bool(result.rowcount)
+
+    async def delete_user(self, account_id: str, name: str) -> bool:
+        """Remove the user, its keys and its policies."""
+        async with self._write() as conn:
+            await conn.execute(delete(access_keys).where(
+                access_keys.c.account_id == account_id, access_keys.c.user_name == name))
+            result = await conn.execute(delete(iam_users).where(
+                iam_users.c.account_id == account_id, iam_users.c.name == name))
+        return bool(result.rowcount)
+
+    async def list_users(self, account_id: str) -> list[UserRecord]:
+        query = (select(iam_users).where(iam_users.c.account_id == account_id)
+                 .order_by(iam_users.c.name))
+        async with self._read() as conn:
+            return [UserRecord(**row._mapping) for row in await conn.execute(query)]
+
+    # a user's policies
+
+    async def put_user_policy(self, account_id: str, user_name: str, policy_name: str,
+                              document: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(self._insert(user_policies).values(
+                account_id=account_id, user_name=user_name, policy_name=policy_name,
+                document=document,
+            ).on_conflict_do_update(
+                index_elements=["account_id", "user_name", "policy_name"],
+                set_={"document": document}))
+
+    async def delete_user_policy(self, account_id: str, user_name: str, policy_name: str
+                                 ) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(user_policies).where(
+                user_policies.c.account_id == account_id,
+                user_policies.c.user_name == user_name,
+                user_policies.c.policy_name == policy_name))
+        return bool(result.rowcount)
+
+    async def user_policies(self, account_id: str, user_name: str) -> dict[str, str]:
+        query = select(user_policies.c.policy_name, user_policies.c.document).where(
+            user_policies.c.account_id == account_id, user_policies.c.user_name == user_name)
+        async with self._read() as conn:
+            return {row.policy_name: row.document for row in await conn.execute(query)}
+
+    async def attach_user_policy(self, account_id: str, user_name: str, arn: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(self._insert(user_attached_policies).values(
+                account_id=account_id, user_name=user_name, policy_arn=arn,
+            ).on_conflict_do_nothing())
+
+    async def detach_user_policy(self, account_id: str, user_name: str, arn: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(user_attached_policies).where(
+                user_attached_policies.c.account_id == account_id,
+                user_attached_policies.c.user_name == user_name,
+                user_attached_policies.c.policy_arn == arn))
+        return bool(result.rowcount)
+
+    async def attached_policies(self, account_id: str, user_name: str) -> list[str]:
+        query = select(user_attached_policies.c.policy_arn).where(
+            user_attached_policies.c.account_id == account_id,
+            user_attached_policies.c.user_name == user_name)
+        async with self._read() as conn:
+            return sorted((await conn.execute(query)).scalars())

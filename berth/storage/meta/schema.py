@@ -4,12 +4,16 @@
 
     accounts (id) ── created_at
       ├── iam_users (account_id, name)
+      │     ├── user_policies (…, user_name, policy_name) → inline policy document
+      │     └── user_attached_policies (…, user_name, policy_arn)
+      ├── registry_policies (account_id) → the registry's resource policy
       ├── access_keys (access_key_id) → user (NULL: the account's root); secret encrypted
       ├── account_settings (account_id, name) → value
       └── creation_templates (account_id, prefix) → the template as JSON
     repositories (id) ── account_id, name (unique together), created_at, tag mutability
       │                  and its exclusion filters (JSON), scan_on_push, encryption
       ├── repository_tags (repository_id, key) → value        resource tags
+      ├── repository_policies (repository_id) → the repository's resource policy
       ├── repository_blobs (repository_id, digest)   blobs this repository may reach
       ├── manifests (repository_id, digest)          payload, media/artifact type, subject,
       │     │                                        image size, last pull time
@@ -97,6 +101,38 @@ access_keys = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", Double, nullable=False),
     Index("ix_access_keys_user", "account_id", "user_name"),
+)
+
+user_policies = Table(
+    "user_policies", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("user_name", String(64), primary_key=True),
+    Column("policy_name", String(128), primary_key=True),
+    Column("document", Text, nullable=False),
+    ForeignKeyConstraint(["account_id", "user_name"], ["iam_users.account_id", "iam_users.name"],
+                         ondelete="CASCADE"),
+)
+
+user_attached_policies = Table(
+    "user_attached_policies", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("user_name", String(64), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True),
+    ForeignKeyConstraint(["account_id", "user_name"], ["iam_users.account_id", "iam_users.name"],
+                         ondelete="CASCADE"),
+)
+
+repository_policies = Table(
+    "repository_policies", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("document", Text, nullable=False),
+)
+
+registry_policies = Table(
+    "registry_policies", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("document", Text, nullable=False),
 )
 
 account_settings = Table(

@@ -32,8 +32,10 @@ from berth.storage.meta.schema import (
     manifest_blobs,
     manifest_children,
     manifests,
+    registry_policies,
     repositories,
     repository_blobs,
+    repository_policies,
     repository_tags,
     tags,
     uploads,
@@ -461,6 +463,39 @@ class SqlMetaStore(SqlBase):
             manifests.c.repository_id == repository_id, manifests.c.digest.in_(list(digests)))
         async with self._read() as conn:
             return list((await conn.execute(query)).scalars())
+
+    # resource policies
+
+    async def repository_policy(self, repository_id: int) -> str | None:
+        query = select(repository_policies.c.document).where(
+            repository_policies.c.repository_id == repository_id)
+        async with self._read() as conn:
+            return (await conn.execute(query)).scalar()
+
+    async def set_repository_policy(self, repository_id: int, document: str | None) -> bool:
+        """Store (or with None remove) the policy; True when one existed before."""
+        async with self._write() as conn:
+            existed = bool((await conn.execute(delete(repository_policies).where(
+                repository_policies.c.repository_id == repository_id))).rowcount)
+            if document is not None:
+                await conn.execute(repository_policies.insert().values(
+                    repository_id=repository_id, document=document))
+        return existed
+
+    async def registry_policy(self, account_id: str) -> str | None:
+        query = select(registry_policies.c.document).where(
+            registry_policies.c.account_id == account_id)
+        async with self._read() as conn:
+            return (await conn.execute(query)).scalar()
+
+    async def set_registry_policy(self, account_id: str, document: str | None) -> bool:
+        async with self._write() as conn:
+            existed = bool((await conn.execute(delete(registry_policies).where(
+                registry_policies.c.account_id == account_id))).rowcount)
+            if document is not None:
+                await conn.execute(registry_policies.insert().values(
+                    account_id=account_id, document=document))
+        return existed
 
     # account settings
 
