@@ -26,7 +26,7 @@ from berth.clock import Clock, SystemClock
 from berth.config import ConfigError, Settings
 from berth.ecr_api import dispatch as ecr_dispatch
 from berth.errors import BerthError, MethodNotAllowed, NotFound
-from berth.iam_api import sts
+from berth.iam_api import endpoint as query_api
 from berth.registry.responses import oci_error
 from berth.registry.routes import ROUTES
 from berth.services import Services
@@ -152,11 +152,11 @@ def create_app(settings: Settings, clock: Clock | None = None,
 
 
 async def aws_api(request: Request) -> Response:
-    """``POST /``: the ECR JSON API when ``X-Amz-Target`` is set, else the STS query API."""
+    """``POST /``: the ECR JSON API when ``X-Amz-Target`` is set, else STS and IAM."""
     target = request.headers.get("x-amz-target")
     if target is not None:
         return await ecr_dispatch.handle(request, target)
-    return await sts.handle(request)
+    return await query_api.handle(request)
 
 
 async def _sweep_uploads(services: Services, max_age: int) -> None:

@@ -276,3 +276,25 @@ OCI_SPEC_CODES = (
     "MANIFEST_BLOB_UNKNOWN", "MANIFEST_INVALID", "MANIFEST_UNKNOWN", "NAME_INVALID",
     "NAME_UNKNOWN", "SIZE_INVALID", "UNAUTHORIZED", "DENIED", "UNSUPPORTED", "TOOMANYREQUESTS",
 )
+
+
+# IAM's own error codes (query protocol), for the IAM API.
+
+class NoSuchEntity(BerthError):
+    code, status, ecr_exception, ecr_status = "NAME_UNKNOWN", 404, "NoSuchEntity", 404
+    default_message = "The entity cannot be found."
+
+
+class EntityAlreadyExists(BerthError):
+    code, status, ecr_exception, ecr_status = "DENIED", 409, "EntityAlreadyExists", 409
+    default_message = "The entity already exists."
+
+
+class DeleteConflict(BerthError):
+    code, status, ecr_exception, ecr_status = "DENIED", 409, "DeleteConflict", 409
+    default_message = "Cannot delete entity, must remove referring entities first."
+
+
+class MalformedPolicyDocument(InvalidParameter):
+    ecr_exception = "MalformedPolicyDocument"
+    default_message = "The policy document is malformed."
