@@ -298,3 +298,29 @@ class DeleteConflict(BerthError):
 class MalformedPolicyDocument(InvalidParameter):
     ecr_exception = "MalformedPolicyDocument"
     default_message = "The policy document is malformed."
+
+
+class RepositoryPolicyNotFound(BerthError):
+    code, status, ecr_exception = "NAME_UNKNOWN", 404, "RepositoryPolicyNotFoundException"
+    default_message = "Repository policy does not exist"
+
+
+class RegistryPolicyNotFound(BerthError):
+    code, status, ecr_exception = "NAME_UNKNOWN", 404, "RegistryPolicyNotFoundException"
+    default_message = "Registry policy does not exist"
+
+
+class LifecyclePolicyNotFound(BerthError):
+    code, status, ecr_exception = "NAME_UNKNOWN", 404, "LifecyclePolicyNotFoundException"
+    default_message = "Lifecycle policy does not exist"
+
+
+class LifecyclePolicyPreviewNotFound(BerthError):
+    code, status, ecr_exception = "NAME_UNKNOWN", 404, "LifecyclePolicyPreviewNotFoundException"
+    default_message = "There is no lifecycle policy preview for the repository"
+
+
+class LifecyclePolicyPreviewInProgress(BerthError):
+    code, status = "TOOMANYREQUESTS", 429
+    ecr_exception = "LifecyclePolicyPreviewInProgressException"
+    default_message = "A lifecycle policy preview is already in progress"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from berth.clock import Clock
 from berth.services.blobs import Blobs
 from berth.services.images import ImageBatches, Images
+from berth.services.lifecycle import Lifecycle
 from berth.services.repositories import Repositories
 from berth.services.templates import Templates
 from berth.storage.blobs import BlobStore
@@ -23,6 +24,7 @@ class Services:
     blobs: Blobs
     images: Images
     image_batches: ImageBatches
+    lifecycle: Lifecycle
     default_account: str
     region: str
     public_url: str
@@ -34,5 +36,6 @@ class Services:
         images = Images(meta, clock)
         return cls(meta=meta, repositories=Repositories(meta, clock, templates),
                    templates=templates, blobs=Blobs(meta, store, clock), images=images,
-                   image_batches=ImageBatches(meta, images), default_account=default_account,
+                   image_batches=ImageBatches(meta, images),
+                   lifecycle=Lifecycle(meta, clock), default_account=default_account,
                    region=region, public_url=public_url)

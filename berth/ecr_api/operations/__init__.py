@@ -8,7 +8,14 @@ from types import ModuleType
 from typing import Any
 
 from berth.ecr_api.call import Call
-from berth.ecr_api.operations import images, layers, registry, repositories, templates
+from berth.ecr_api.operations import (
+    images,
+    layers,
+    lifecycle,
+    registry,
+    repositories,
+    templates,
+)
 
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]
 
@@ -38,4 +45,5 @@ def _is_handler(function: Any) -> bool:
     return params == ["call"]
 
 
-HANDLERS: dict[str, Handler] = _collect(images, layers, registry, repositories, templates)
+HANDLERS: dict[str, Handler] = _collect(images, layers, lifecycle, registry, repositories,
+                                        templates)

@@ -63,6 +63,30 @@ class TemplateRecord:
     updated_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class PreviewRecord:
+    """A lifecycle preview: IN_PROGRESS, COMPLETE or FAILED, and its results."""
+
+    status: str
+    document: str
+    results: list[dict[str, Any]] | None
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFactsRecord:
+    """What lifecycle evaluation needs of one manifest."""
+
+    digest: str
+    media_type: str
+    pushed_at: float
+    last_pulled_at: float | None
+    subject_digest: str | None
+    image_size: int
+    tags: tuple[str, ...]
+    listed_by_index: bool
+
+
 class TagFrozen(ValueError):
     """An immutable tag already exists; the push that would move it stored nothing."""
 
@@ -214,6 +238,23 @@ class MetaStore(Protocol):
 
     async def set_registry_policy(self, account_id: str, document: str | None) -> bool:
         """Store, or with None remove, the policy; True when one existed before."""
+
+    # lifecycle
+    async def lifecycle_policy(self, repository_id: int) -> tuple[str, float | None] | None:
+        """The policy text and when it was last evaluated, or None."""
+
+    async def set_lifecycle_policy(self, repository_id: int, document: str | None) -> bool:
+        """Store, or with None remove, the policy; True when one existed before."""
+
+    async def lifecycle_evaluated(self, repository_id: int, now: float) -> None: ...
+
+    async def lifecycle_preview(self, repository_id: int) -> PreviewRecord | None: ...
+
+    async def put_lifecycle_preview(self, repository_id: int, preview: PreviewRecord
+                                    ) -> None: ...
+
+    async def image_facts(self, repository_id: int) -> list[ImageFactsRecord]:
+        """Every manifest with its tags and whether an index of the repository lists it."""
 
     # account settings and repository creation templates
     async def account_settings(self, account_id: str) -> dict[str, str]: ...

@@ -14,6 +14,8 @@
       │                  and its exclusion filters (JSON), scan_on_push, encryption
       ├── repository_tags (repository_id, key) → value        resource tags
       ├── repository_policies (repository_id) → the repository's resource policy
+      ├── lifecycle_policies (repository_id) → policy text, last evaluation time
+      ├── lifecycle_previews (repository_id) → status, the policy previewed, results
       ├── repository_blobs (repository_id, digest)   blobs this repository may reach
       ├── manifests (repository_id, digest)          payload, media/artifact type, subject,
       │     │                                        image size, last pull time
@@ -127,6 +129,24 @@ repository_policies = Table(
     Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
            primary_key=True),
     Column("document", Text, nullable=False),
+)
+
+lifecycle_policies = Table(
+    "lifecycle_policies", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("last_evaluated_at", Double),
+)
+
+lifecycle_previews = Table(
+    "lifecycle_previews", metadata,
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("results", Text),
+    Column("created_at", Double, nullable=False),
 )
 
 registry_policies = Table(

@@ -16,8 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from berth.storage.meta import (
+    ImageFactsRecord,
     ManifestRecord,
     MissingReferences,
+    PreviewRecord,
     Repository,
     RepositorySettings,
     TagFrozen,
@@ -29,6 +31,8 @@ from berth.storage.meta.schema import (
     account_settings,
     blobs,
     creation_templates,
+    lifecycle_policies,
+    lifecycle_previews,
     manifest_blobs,
     manifest_children,
     manifests,
@@ -496,6 +500,72 @@ class SqlMetaStore(SqlBase):
                 await conn.execute(registry_policies.insert().values(
                     account_id=account_id, document=document))
         return existed
+
+    # lifecycle
+
+    async def lifecycle_policy(self, repository_id: int) -> tuple[str, float | None] | None:
+        """The policy text and when it was last evaluated, or None."""
+        query = select(lifecycle_policies.c.document, lifecycle_policies.c.last_evaluated_at
+                       ).where(lifecycle_policies.c.repository_id == repository_id)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else (row.document, row.last_evaluated_at)
+
+    async def set_lifecycle_policy(self, repository_id: int, document: str | None) -> bool:
+        """Store, or with None remove, the policy; True when one existed before."""
+        async with self._write() as conn:
+            existed = bool((await conn.execute(delete(lifecycle_policies).where(
+                lifecycle_policies.c.repository_id == repository_id))).rowcount)
+            if document is not None:
+                await conn.execute(lifecycle_policies.insert().values(
+                    repository_id=repository_id, document=document))
+        return existed
+
+    async def lifecycle_evaluated(self, repository_id: int, now: float) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(lifecycle_policies).where(
+                lifecycle_policies.c.repository_id == repository_id
+            ).values(last_evaluated_at=now))
+
+    async def lifecycle_preview(self, repository_id: int) -> PreviewRecord | None:
+        query = select(lifecycle_previews).where(
+            lifecycle_previews.c.repository_id == repository_id)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return PreviewRecord(row.status, row.document,
+                             json.loads(row.results) if row.results else None, row.created_at)
+
+    async def put_lifecycle_preview(self, repository_id: int, preview: PreviewRecord) -> None:
+        values = {"status": preview.status, "document": preview.document,
+                  "results": None if preview.results is None else json.dumps(preview.results),
+                  "created_at": preview.created_at}
+        async with self._write() as conn:
+            await conn.execute(self._insert(lifecycle_previews).values(
+                repository_id=repository_id, **values,
+            ).on_conflict_do_update(index_elements=["repository_id"], set_=values))
+
+    async def image_facts(self, repository_id: int) -> list[ImageFactsRecord]:
+        """Every manifest of the repository with its tags and whether an index lists it."""
+        query = select(manifests.c.digest, manifests.c.media_type, manifests.c.pushed_at,
+                       manifests.c.last_pulled_at, manifests.c.subject_digest,
+                       manifests.c.image_size).where(
+                           manifests.c.repository_id == repository_id)
+        children = select(manifest_children.c.child_digest).where(
+            manifest_children.c.repository_id == repository_id)
+        tag_rows = select(tags.c.manifest_digest, tags.c.name).where(
+            tags.c.repository_id == repository_id)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+            listed = set((await conn.execute(children)).scalars())
+            by_digest: dict[str, list[str]] = {}
+            for digest, name in await conn.execute(tag_rows):
+                by_digest.setdefault(digest, []).append(name)
+        return [ImageFactsRecord(r.digest, r.media_type, r.pushed_at, r.last_pulled_at,
+                                 r.subject_digest, r.image_size,
+                                 tuple(sorted(by_digest.get(r.digest, ()))), r.digest in listed)
+                for r in rows]
 
     # account settings
 
