@@ -11,6 +11,7 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from berth.auth import sigv4
 from berth.auth import tokens as registry_tokens
@@ -93,6 +94,10 @@ class Auth:
 
     # the ECR API (and STS)
 
+    async def api_caller_of(self, scope: Mapping[str, Any], body: bytes) -> Principal:
+        """``api_caller`` for an ASGI request and its body."""
+        return await self.api_caller(signed_request(scope, body))
+
     async def api_caller(self, request: sigv4.IncomingRequest) -> Principal:
         """The principal whose key signed the request; AWS's errors otherwise."""
         try:
@@ -112,6 +117,16 @@ class Auth:
         except sigv4.SigV4Error as exc:
             raise SignatureRefused(exc) from None
         return principal
+
+
+def signed_request(scope: Mapping[str, Any], body: bytes) -> sigv4.IncomingRequest:
+    """What SigV4 checks of an ASGI request: the raw path and query, the headers as
+    received (latin-1, as sigv4 expects), and the body."""
+    return sigv4.IncomingRequest(
+        method=scope["method"], path=scope.get("raw_path", b"/").decode("latin-1"),
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+        body=body)
 
 
 def _download_message(account_id: str, name: str, digest: str, expires: str) -> bytes:

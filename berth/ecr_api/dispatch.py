@@ -16,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from berth.auth.gate import Auth
-from berth.auth.sigv4 import IncomingRequest
 from berth.ecr_api import model
 from berth.ecr_api.call import Call
 from berth.ecr_api.operations import HANDLERS
@@ -27,15 +26,6 @@ from berth.services import Services
 log = logging.getLogger("berth.ecr_api")
 JSON_11 = "application/x-amz-json-1.1"
 MAX_BODY = 32 * 1024 * 1024  # UploadLayerPart carries up to 20 MiB, base64-encoded
-
-
-async def incoming(request: Request, body: bytes) -> IncomingRequest:
-    return IncomingRequest(
-        method=request.method, path=request.scope.get("raw_path", b"/").decode("latin-1"),
-        query=request.scope.get("query_string", b"").decode("latin-1"),
-        headers=[(k.decode("latin-1"), v.decode("latin-1"))
-                 for k, v in request.scope["headers"]],
-        body=body)
 
 
 async def read_body(request: Request) -> bytes:
@@ -64,7 +54,7 @@ async def _call(request: Request, target: str) -> dict[str, Any]:
     services: Services = request.app.state.services
     auth: Auth = request.app.state.auth
     body = await read_body(request)
-    caller = await auth.api_caller(await incoming(request, body))
+    caller = await auth.api_caller_of(request.scope, body)
     prefix, _, operation = target.partition(".")
     if prefix != model.target_prefix() or operation not in HANDLERS:
         raise UnknownOperation(f"Unknown operation {target[:200]}")

@@ -21,7 +21,7 @@ async def handle(request: Request) -> Response:
         body, form = await query.read_form(request)
         action = form.get("Action", "")
         auth: Auth = request.app.state.auth
-        caller = await auth.api_caller(query.incoming(request, body))
+        caller = await auth.api_caller_of(request.scope, body)
         if action in sts.ACTIONS:
             namespace = sts.NAMESPACE
             result = await sts.ACTIONS[action](caller, form)

@@ -12,7 +12,6 @@ from xml.sax.saxutils import escape
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.sigv4 import IncomingRequest
 from berth.errors import BerthError, InvalidParameter
 
 MAX_BODY = 256 * 1024
@@ -31,15 +30,6 @@ async def read_form(request: Request) -> tuple[bytes, dict[str, str]]:
     form = {k: v[0] for k, v in parse_qs(bytes(body).decode("utf-8", "replace"),
                                          keep_blank_values=True).items()}
     return bytes(body), form
-
-
-def incoming(request: Request, body: bytes) -> IncomingRequest:
-    return IncomingRequest(
-        method=request.method, path=request.scope.get("raw_path", b"/").decode("latin-1"),
-        query=request.scope.get("query_string", b"").decode("latin-1"),
-        headers=[(k.decode("latin-1"), v.decode("latin-1"))
-                 for k, v in request.scope["headers"]],
-        body=body)
 
 
 def to_xml(value: Any) -> str:
