@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from berth.services.images import ImageFailure, ImageInfo, ImageRef
+from berth.services.image_batches import ImageFailure, ImageInfo, ImageRef
 from berth.services.templates import Template
 from berth.storage.meta import Repository, RepositorySettings
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from berth.clock import Clock
 from berth.services.blobs import Blobs
-from berth.services.images import ImageBatches, Images
+from berth.services.image_batches import ImageBatches
+from berth.services.images import Images
 from berth.services.lifecycle import Lifecycle
 from berth.services.repositories import Repositories
 from berth.services.templates import Templates

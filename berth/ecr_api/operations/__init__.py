@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import inspect
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 from typing import Any
@@ -25,24 +25,15 @@ def _operation_name(function_name: str) -> str:
 
 
 def _collect(*modules: ModuleType) -> dict[str, Handler]:
+    """Every public coroutine function ``name(call)`` of the modules, by operation name."""
     found: dict[str, Handler] = {}
     for module in modules:
         for name, value in vars(module).items():
-            if (callable(value) and not name.startswith("_")
-                    and getattr(value, "__module__", None) == module.__name__
-                    and re.fullmatch(r"[a-z_]+", name) and name.count("_") >= 1
-                    and _is_handler(value)):
+            if (not name.startswith("_") and inspect.iscoroutinefunction(value)
+                    and value.__module__ == module.__name__
+                    and list(inspect.signature(value).parameters) == ["call"]):
                 found[_operation_name(name)] = value
     return found
-
-
-def _is_handler(function: Any) -> bool:
-    import inspect
-
-    if not inspect.iscoroutinefunction(function):
-        return False
-    params = list(inspect.signature(function).parameters)
-    return params == ["call"]
 
 
 HANDLERS: dict[str, Handler] = _collect(images, layers, lifecycle, registry, repositories,

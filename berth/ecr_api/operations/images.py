@@ -8,7 +8,7 @@ from berth.ecr_api import shapes
 from berth.ecr_api.call import Call, encode_token
 from berth.errors import InvalidParameter
 from berth.oci.digest import Digest, DigestError
-from berth.services.images import ImageRef
+from berth.services.image_batches import ImageRef
 
 MAX_REFERRERS_PAGE = 50
 
