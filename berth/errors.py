@@ -324,3 +324,86 @@ class LifecyclePolicyPreviewInProgress(BerthError):
     code, status = "TOOMANYREQUESTS", 429
     ecr_exception = "LifecyclePolicyPreviewInProgressException"
     default_message = "A lifecycle policy preview is already in progress"
+
+
+# The rest of the model's exceptions, for the features that raise them (scanning,
+# replication, pull-through cache, signing, the archive tier, KMS).
+
+class _EcrOnly(BerthError):
+    code, status = "UNSUPPORTED", 400
+
+
+class BlockedByOrganizationPolicy(_EcrOnly):
+    ecr_exception = "BlockedByOrganizationPolicyException"
+
+
+class ExclusionAlreadyExists(_EcrOnly):
+    ecr_exception = "ExclusionAlreadyExistsException"
+
+
+class ExclusionNotFound(_EcrOnly):
+    ecr_exception = "ExclusionNotFoundException"
+
+
+class ImageStorageClassUpdateNotSupported(_EcrOnly):
+    ecr_exception = "ImageStorageClassUpdateNotSupportedException"
+
+
+class KmsError(_EcrOnly):
+    ecr_exception = "KmsException"
+
+
+class PullThroughCacheRuleAlreadyExists(_EcrOnly):
+    ecr_exception = "PullThroughCacheRuleAlreadyExistsException"
+
+
+class PullThroughCacheRuleNotFound(_EcrOnly):
+    ecr_exception = "PullThroughCacheRuleNotFoundException"
+
+
+class ReplicationBackfillInProgress(_EcrOnly):
+    ecr_exception = "ReplicationBackfillInProgressException"
+
+
+class ReplicationBackfillInvalidStatus(_EcrOnly):
+    ecr_exception = "ReplicationBackfillInvalidStatusException"
+
+
+class ReplicationBackfillNotFound(_EcrOnly):
+    ecr_exception = "ReplicationBackfillNotFoundException"
+
+
+class ScanNotFound(_EcrOnly):
+    ecr_exception = "ScanNotFoundException"
+
+
+class SecretNotFound(_EcrOnly):
+    ecr_exception = "SecretNotFoundException"
+
+
+class SigningConfigurationNotFound(_EcrOnly):
+    ecr_exception = "SigningConfigurationNotFoundException"
+
+
+class UnableToAccessSecret(_EcrOnly):
+    ecr_exception = "UnableToAccessSecretException"
+
+
+class UnableToDecryptSecretValue(_EcrOnly):
+    ecr_exception = "UnableToDecryptSecretValueException"
+
+
+class UnableToGetUpstreamImage(_EcrOnly):
+    ecr_exception = "UnableToGetUpstreamImageException"
+
+
+class UnableToGetUpstreamLayer(_EcrOnly):
+    ecr_exception = "UnableToGetUpstreamLayerException"
+
+
+class UnableToListUpstreamImageReferrers(_EcrOnly):
+    ecr_exception = "UnableToListUpstreamImageReferrersException"
+
+
+class UnsupportedUpstreamRegistry(_EcrOnly):
+    ecr_exception = "UnsupportedUpstreamRegistryException"

@@ -1,6 +1,7 @@
 """Every error code of the distribution spec has its one class in the registry."""
 
 from berth import errors
+from berth.ecr_api import model
 
 
 def all_error_classes() -> list[type[errors.BerthError]]:
@@ -17,13 +18,20 @@ def test_every_spec_code_has_a_class() -> None:
     assert set(errors.OCI_SPEC_CODES) <= codes
 
 
-def test_each_code_is_declared_once_with_its_status() -> None:
+COMMON_AWS = {"UnrecognizedClientException", "ExpiredTokenException", "AccessDeniedException",
+              "UnknownOperationException", "SerializationException", "ThrottlingException",
+              "InvalidSignatureException", "IncompleteSignatureException",
+              "MissingAuthenticationTokenException"}
+IAM_CODES = {"NoSuchEntity", "EntityAlreadyExists", "DeleteConflict", "MalformedPolicyDocument"}
+
+
+def test_each_class_names_a_real_aws_error_with_a_status() -> None:
+    known = model.all_error_names() | COMMON_AWS | IAM_CODES
     for cls in all_error_classes():
-        assert 400 <= cls.status <= 599, cls
-        assert cls.ecr_exception.endswith("Exception"), cls
+        assert 400 <= cls.status <= 599 and 400 <= cls.ecr_status <= 599, cls
+        assert cls.ecr_exception in known, cls
 
 
-def test_body_shape() -> None:
-    body = errors.BlobUnknown(detail={"digest": "sha256:x"}).oci_body()
-    assert body == {"errors": [{"code": "BLOB_UNKNOWN", "message": "blob unknown to registry",
-                                "detail": {"digest": "sha256:x"}}]}
+def test_every_ecr_exception_of_the_model_has_its_class() -> None:
+    declared = {cls.ecr_exception for cls in all_error_classes()}
+    assert model.all_error_names() <= declared, model.all_error_names() - declared
