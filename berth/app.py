@@ -80,6 +80,18 @@ async def identity_session(settings: Settings) -> AsyncIterator[Credentials]:
         await engine.dispose()
 
 
+@contextlib.asynccontextmanager
+async def services_session(settings: Settings) -> AsyncIterator[Services]:
+    """The services on the configured backends, for commands run beside the server."""
+    meta = SqlMetaStore.from_url(settings.resolved_database_url)
+    try:
+        yield Services.build(meta, blob_store_for(settings), SystemClock(),
+                             default_account=str(settings.account_id), region=settings.region,
+                             public_url=settings.resolved_public_url)
+    finally:
+        await meta.close()
+
+
 def server_keys(settings: Settings) -> ServerKeys:
     return ServerKeys(load_or_create_master_key(settings.secret_key, settings.data_dir))
 
@@ -142,13 +154,32 @@ def create_app(settings: Settings, clock: Clock | None = None,
                 await sweeper
             await ready.meta.close()
 
-    routes = [Route("/", aws_api, methods=["POST"]), *ROUTES]
+    routes = [Route("/", aws_api, methods=["POST"]),
+              Route("/healthz", healthz, methods=["GET"]),
+              Route("/readyz", readyz, methods=["GET"]), *ROUTES]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         BerthError: _berth_error,
         HTTPException: _http_error,
         ClientDisconnect: _client_gone,
         Exception: _unexpected,
     })
+
+
+async def healthz(request: Request) -> Response:
+    """The process answers."""
+    return Response("ok\n", media_type="text/plain")
+
+
+async def readyz(request: Request) -> Response:
+    """The process can serve: its metadata database answers."""
+    services: Services = request.app.state.services
+    try:
+        await services.meta.account_settings(services.default_account)
+    except Exception as exc:
+        log.warning("not ready: %s", exc)
+        return Response("metadata database unavailable\n", status_code=503,
+                        media_type="text/plain")
+    return Response("ready\n", media_type="text/plain")
 
 
 async def aws_api(request: Request) -> Response:

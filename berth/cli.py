@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(os.environ, _overrides(args))
         if args.command == "serve":
             return _serve(settings)
+        if args.command == "lifecycle":
+            return _lifecycle(args, settings)
         return _iam(args, settings)
     except ConfigError as exc:
         print(f"berth: {exc}", file=sys.stderr)
@@ -55,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("--user-name", help="the user; the account root when omitted")
     for sub in (account, user, key):
         _setting_flags(sub)
+
+    lifecycle = commands.add_parser("lifecycle", help="apply lifecycle policies now")
+    lifecycle_actions = lifecycle.add_subparsers(dest="action", required=True)
+    run = lifecycle_actions.add_parser("run", help="evaluate and apply repositories' policies")
+    run.add_argument("repository", nargs="?", help="one repository; all with a policy if omitted")
+    run.add_argument("--account-id", dest="target_account",
+                     help="the account [the default account]")
+    _setting_flags(run)
     return parser
 
 
@@ -108,3 +118,29 @@ def _iam(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(json.dumps(result, indent=2))
     return 0
+
+
+def _lifecycle(args: argparse.Namespace, settings: Settings) -> int:
+    from berth.app import prepare, services_session
+    from berth.errors import BerthError
+
+    settings = prepare(settings)
+    account = args.target_account or str(settings.account_id)
+
+    async def run() -> int:
+        async with services_session(settings) as services:
+            names = ([args.repository] if args.repository
+                     else await services.lifecycle.repositories_with_policy(account))
+            for index, name in enumerate(names, 1):
+                repo = await services.repositories.get(account, name)
+                report = await services.lifecycle.run(repo)
+                print(f"[{index}/{len(names)}] {name}: expired {len(report.expired)} image(s)"
+                      + (f", {len(report.not_applied)} transition(s) left undone (no archive "
+                         "tier yet)" if report.not_applied else ""), flush=True)
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except BerthError as exc:
+        print(f"berth lifecycle: {exc.message}", file=sys.stderr)
+        return 1

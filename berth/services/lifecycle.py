@@ -88,6 +88,17 @@ class Lifecycle:
                 f"'{repo.name}' in the registry with id '{repo.account_id}'")
         return found
 
+    async def repositories_with_policy(self, account_id: str) -> list[str]:
+        names, after = [], None
+        while True:
+            page = await self.meta.describe_repositories(account_id, None, after, 500)
+            for repo in page:
+                if await self.meta.lifecycle_policy(repo.id) is not None:
+                    names.append(repo.name)
+            if len(page) < 500:
+                return names
+            after = page[-1].name
+
     async def run(self, repo: Repository) -> RunReport:
         """Apply the stored policy now: expire what it expires."""
         text, _ = await self.get(repo)

@@ -47,11 +47,16 @@ class BerthServer:
     def url(self) -> str:
         return f"http://{self.host}"
 
+    @property
+    def settings_env(self) -> dict[str, str]:
+        """The BERTH_* settings of this server, for commands run beside it."""
+        return {"BERTH_ROOT_ACCESS_KEY_ID": self.root_key[0],
+                "BERTH_ROOT_SECRET_ACCESS_KEY": self.root_key[1],
+                "BERTH_ACCOUNT_ID": self.account_id, "BERTH_REGION": self.region,
+                "BERTH_DATA_DIR": str(self.data_dir), "BERTH_LOG_LEVEL": "warning", **self.env}
+
     def start(self, timeout: float = 30) -> None:
-        env = {**os.environ, "BERTH_ROOT_ACCESS_KEY_ID": self.root_key[0],
-               "BERTH_ROOT_SECRET_ACCESS_KEY": self.root_key[1],
-               "BERTH_ACCOUNT_ID": self.account_id, "BERTH_REGION": self.region,
-               "BERTH_LOG_LEVEL": "warning", **self.env}
+        env = {**os.environ, **self.settings_env}
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir.parent / f"berth-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(

@@ -94,3 +94,28 @@ def test_delete_lifecycle_policy(ecr: Any) -> None:
     with pytest.raises(ClientError) as gone:
         ecr.delete_lifecycle_policy(repositoryName=repo)
     assert code(gone) == "LifecyclePolicyNotFoundException"
+
+
+def test_berth_lifecycle_run_applies_the_policy(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from berth.testing.server import running_berth
+
+    with running_berth(tmp_path / "data") as server:
+        ecr = server.client()
+        registry = Client(server.url, server.password())
+        repo = unique("lifecycle")
+        ecr.create_repository(repositoryName=repo)
+        digests = [push_image(registry, repo, f"v{i}") for i in range(4)]
+        ecr.put_lifecycle_policy(repositoryName=repo, lifecyclePolicyText=json.dumps(KEEP_TWO))
+        done = subprocess.run([sys.executable, "-m", "berth", "lifecycle", "run"],
+                              env={**os.environ, **server.settings_env},
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert f"{repo}: expired 2 image(s)" in done.stdout
+        left = {d["imageDigest"] for d in ecr.describe_images(repositoryName=repo)["imageDetails"]}
+        assert left == set(digests[2:])
+        assert ecr.get_lifecycle_policy(repositoryName=repo)["lastEvaluatedAt"]
+        registry.close()

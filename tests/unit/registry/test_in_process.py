@@ -64,3 +64,10 @@ async def test_unauthenticated_requests_get_the_ecr_challenge() -> None:
             assert response.headers["WWW-Authenticate"] == (
                 'Basic realm="http://berth.test/",service="ecr.amazonaws.com"')
             assert response.json()["errors"][0]["code"] == "UNAUTHORIZED"
+
+
+async def test_health_and_readiness_need_no_credentials() -> None:
+    async with in_memory_berth() as http:
+        assert (await http.get("/healthz", auth=None)).text == "ok\n"
+        ready = await http.get("/readyz", auth=None)
+        assert ready.status_code == 200 and ready.text == "ready\n"
