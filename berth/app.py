@@ -138,7 +138,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
             keys = server_keys(settings)
             ready = Services.build(
                 meta, blob_store_for(settings), clock, default_account=str(settings.account_id),
-                region=settings.region, public_url=settings.resolved_public_url)
+                region=settings.region, public_url=settings.resolved_public_url,
+                upload_expiry=settings.upload_expiry_seconds)
             gate = Auth(keys, Credentials(SqlIdentityStore(meta.engine), keys, clock), clock,
                         settings.region, settings.resolved_public_url)
         else:

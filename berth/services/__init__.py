@@ -32,11 +32,12 @@ class Services:
 
     @classmethod
     def build(cls, meta: MetaStore, store: BlobStore, clock: Clock, *, default_account: str,
-              region: str, public_url: str) -> Services:
+              region: str, public_url: str, upload_expiry: float = 24 * 3600) -> Services:
         templates = Templates(meta, clock)
         images = Images(meta, clock)
         return cls(meta=meta, repositories=Repositories(meta, clock, templates),
-                   templates=templates, blobs=Blobs(meta, store, clock), images=images,
+                   templates=templates, blobs=Blobs(meta, store, clock, upload_expiry),
+                   images=images,
                    image_batches=ImageBatches(meta, images),
                    lifecycle=Lifecycle(meta, clock), default_account=default_account,
                    region=region, public_url=public_url)

@@ -77,10 +77,14 @@ def parse_content_range(text: str) -> tuple[int, int]:
 
 
 class Blobs:
-    def __init__(self, meta: MetaStore, store: BlobStore, clock: Clock) -> None:
+    def __init__(self, meta: MetaStore, store: BlobStore, clock: Clock,
+                 upload_expiry: float = 24 * 3600) -> None:
         self.meta = meta
         self.store = store
         self.clock = clock
+        # An upload's last-activity time is written at most this often: a fraction of
+        # the expiry, so a live upload is never taken for an abandoned one.
+        self.touch_every = min(60.0, upload_expiry / 4)
         # Running hash of uploads this process is receiving, so a chunked upload is
         # hashed once; another node or a restart rehashes what is on disk instead.
         self._hashers: OrderedDict[str, tuple[int, str, Hasher]] = OrderedDict()
@@ -169,7 +173,9 @@ class Blobs:
                 raise UploadOutOfOrder("Content-Range and Content-Length disagree",
                                        headers=_range_headers(upload_id, offset))
         size = await self._receive(upload, offset, body)
-        await self.meta.touch_upload(upload_id, self.clock.now())
+        now = self.clock.now()
+        if now - upload.updated_at >= self.touch_every:  # expiry needs no finer clock
+            await self.meta.touch_upload(upload_id, now)
         return UploadState(upload_id, size)
 
     async def finish(self, repo: Repository, upload_id: str, digest_text: str | None,
@@ -186,8 +192,8 @@ class Blobs:
             raise DigestInvalid(f"content digest is {actual}, not {digest}",
                                 detail={"digest": str(digest)})
         size = await self.store.commit_upload(upload_id, digest)
-        await self.meta.link_blob(repo.id, str(digest), size, self.clock.now())
-        await self.meta.delete_upload(upload_id)
+        await self.meta.link_blob(repo.id, str(digest), size, self.clock.now(),
+                                  finished_upload=upload_id)
         self._hashers.pop(upload_id, None)
         return digest
 

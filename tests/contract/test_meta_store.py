@@ -261,3 +261,11 @@ async def test_resource_policies(meta: SqlMetaStore) -> None:
     assert await meta.registry_policy(ACCOUNT) == "{}"
     assert await meta.set_registry_policy(ACCOUNT, None)
     assert await meta.registry_policy(ACCOUNT) is None
+
+
+async def test_linking_a_blob_ends_its_upload_session(meta: SqlMetaStore) -> None:
+    repo, _ = await meta.create_repository(ACCOUNT, "linked", 1.0)
+    await meta.create_upload(Upload("d" * 32, repo.id, "sha256", 1.0, 1.0))
+    await meta.link_blob(repo.id, digest("b"), 5, 2.0, finished_upload="d" * 32)
+    assert await meta.get_upload("d" * 32) is None
+    assert await meta.linked_blob_size(repo.id, digest("b")) == 5

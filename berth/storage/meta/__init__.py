@@ -154,8 +154,10 @@ class MetaStore(Protocol):
         """Remove the repository and everything under it."""
 
     # blobs
-    async def link_blob(self, repository_id: int, digest: str, size: int, now: float) -> None:
-        """Record the stored blob and let the repository reach it. Idempotent."""
+    async def link_blob(self, repository_id: int, digest: str, size: int, now: float,
+                        finished_upload: str | None = None) -> None:
+        """Record the stored blob and let the repository reach it, and end the upload
+        session that made it, in one transaction. Idempotent."""
 
     async def linked_blob_size(self, repository_id: int, digest: str) -> int | None:
         """Size of a blob the repository may reach, or None."""

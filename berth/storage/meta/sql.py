@@ -232,8 +232,11 @@ class SqlMetaStore(SqlBase):
 
     # blobs
 
-    async def link_blob(self, repository_id: int, digest: str, size: int, now: float) -> None:
+    async def link_blob(self, repository_id: int, digest: str, size: int, now: float,
+                        finished_upload: str | None = None) -> None:
         async with self._write() as conn:
+            if finished_upload is not None:
+                await conn.execute(delete(uploads).where(uploads.c.id == finished_upload))
             await conn.execute(self._insert(blobs).values(
                 digest=digest, size=size, created_at=now).on_conflict_do_nothing())
             await conn.execute(self._insert(repository_blobs).values(
