@@ -15,6 +15,7 @@ from typing import Any
 
 from berth.auth import sigv4
 from berth.auth import tokens as registry_tokens
+from berth.auth.authorize import Authorizer
 from berth.auth.credentials import Credentials
 from berth.auth.keys import ServerKeys
 from berth.auth.principals import Principal
@@ -40,6 +41,10 @@ class Auth:
     clock: Clock
     region: str
     public_url: str
+
+    @property
+    def authorizer(self) -> Authorizer:
+        return Authorizer(self.credentials.store)
 
     # /v2/
 

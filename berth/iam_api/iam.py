@@ -1,7 +1,7 @@
 """IAM actions on users, access keys and users' policies, as the aws CLI calls them.
 
-Only an account's root manages its IAM entities for now (policies that grant iam:*
-to users come with the policy engine).
+Only an account's root manages its IAM entities for now; policies granting iam:*
+to users are not consulted yet.
 """
 
 from __future__ import annotations
@@ -17,16 +17,15 @@ from berth.errors import (
     DeleteConflict,
     EntityAlreadyExists,
     InvalidParameter,
+    MalformedPolicyDocument,
     NoSuchEntity,
 )
+from berth.policy import PolicyError, parse
+from berth.policy.document import IAM_USER_INLINE_MAX_CHARS
+from berth.policy.managed import managed_policy_name
 from berth.storage.meta.identity import AccessKeyRecord, UserRecord
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
-MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
-MANAGED_ECR = frozenset({"AmazonEC2ContainerRegistryFullAccess",
-                         "AmazonEC2ContainerRegistryPowerUser",
-                         "AmazonEC2ContainerRegistryReadOnly",
-                         "AmazonEC2ContainerRegistryPullOnly"})
 
 
 def _when(epoch: float) -> datetime:
@@ -193,20 +192,15 @@ class IamActions:
         return {"AttachedPolicies": [{"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a}
                                      for a in arns], "IsTruncated": False}
 
-    # overridden once the policy engine can parse documents and knows managed policies
-
     def validate_document(self, document: str) -> None:
-        import json
-
         try:
-            parsed = json.loads(document)
-        except ValueError:
-            raise InvalidParameter("Syntax errors in policy.") from None
-        if not isinstance(parsed, dict) or "Statement" not in parsed:
-            raise InvalidParameter("Policy document must contain a Statement.")
+            parse(document, "identity", max_chars=IAM_USER_INLINE_MAX_CHARS,
+                  count_whitespace=False)
+        except PolicyError as exc:
+            raise MalformedPolicyDocument(exc.message) from None
 
     def known_managed_policy(self, arn: str) -> bool:
-        return arn.startswith(MANAGED_PREFIX) and arn[len(MANAGED_PREFIX):] in MANAGED_ECR
+        return managed_policy_name(arn) is not None
 
     def actions(self) -> dict[str, Any]:
         return {"CreateUser": self.create_user, "GetUser": self.get_user,

@@ -12,6 +12,7 @@ from berth.ecr_api.operations import (
     images,
     layers,
     lifecycle,
+    policies,
     registry,
     repositories,
     templates,
@@ -36,5 +37,5 @@ def _collect(*modules: ModuleType) -> dict[str, Handler]:
     return found
 
 
-HANDLERS: dict[str, Handler] = _collect(images, layers, lifecycle, registry, repositories,
-                                        templates)
+HANDLERS: dict[str, Handler] = _collect(images, layers, lifecycle, policies, registry,
+                                        repositories, templates)
