@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from berth.auth.authorize import Authorizer
 from berth.auth.credentials import Credentials, new_account_id
 from berth.auth.gate import Auth
 from berth.auth.keys import ServerKeys, load_or_create_master_key
@@ -140,8 +141,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
                 meta, blob_store_for(settings), clock, default_account=str(settings.account_id),
                 region=settings.region, public_url=settings.resolved_public_url,
                 upload_expiry=settings.upload_expiry_seconds)
-            gate = Auth(keys, Credentials(SqlIdentityStore(meta.engine), keys, clock), clock,
-                        settings.region, settings.resolved_public_url)
+            identity = SqlIdentityStore(meta.engine)
+            gate = Auth(keys, Credentials(identity, keys, clock), clock, settings.region,
+                        settings.resolved_public_url,
+                        Authorizer(identity, meta.repository_policy_by_name, settings.region))
         else:
             ready, gate = services, auth
         app.state.services = ready

@@ -8,23 +8,80 @@ fetches the documents it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from berth.auth.principals import Principal
 from berth.errors import AccessDenied
 from berth.policy import AccessRequest, Decision, Policy, PolicyError, evaluate, parse
 from berth.policy.document import PolicyKind
+from berth.policy.ecr_actions import repository_arn
 from berth.policy.managed import managed_policy, managed_policy_name
 from berth.storage.meta.identity import SqlIdentityStore
 
+CACHE_SECONDS = 5.0  # a policy change reaches every node within this, as IAM's own lag
 
-@dataclass(frozen=True)
+
+class _Ttl:
+    """A small time-bounded cache; policies change rarely and are read on every request."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[Any, tuple[float, Any]] = {}
+
+    async def get(self, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        value = await load()
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key] = (now, value)
+        return value
+
+    def forget(self, key: Any) -> None:
+        self._entries.pop(key, None)
+
+
 class Authorizer:
-    identity: SqlIdentityStore
+    def __init__(self, identity: SqlIdentityStore,
+                 repository_policy: Callable[[str, str], Awaitable[str | None]],
+                 region: str) -> None:
+        self.identity = identity
+        self._repository_policy = repository_policy
+        self.region = region
+        self._identities = _Ttl(CACHE_SECONDS)
+        self._repositories = _Ttl(CACHE_SECONDS)
+
+    async def authorize(self, caller: Principal, action: str, account_id: str,
+                        repository: str | None) -> None:
+        """AccessDenied unless IAM's logic allows ``caller`` the action on the repository
+        (or on the registry, when ``repository`` is None)."""
+        resource = repository_arn(self.region, account_id, repository or "*")
+        policy = None if repository is None else await self._repositories.get(
+            (account_id, repository), lambda: self._repository_policy(account_id, repository))
+        if caller.is_root and caller.account_id == account_id and policy is None:
+            return  # a root in its own account, and no resource policy that could deny
+        await self.require(caller, action, resource, account_id, policy)
+
+    def forget_repository(self, account_id: str, repository: str) -> None:
+        self._repositories.forget((account_id, repository))
+
+    def forget_identity(self, caller_key: tuple[str, str | None]) -> None:
+        self._identities.forget(caller_key)
 
     async def identity_policies(self, caller: Principal) -> list[tuple[str, Policy]]:
         if caller.user_name is None:
             return []
+        key = (caller.account_id, caller.user_name)
+        found: list[tuple[str, Policy]] = await self._identities.get(
+            key, lambda: self._load_identity(caller))
+        return found
+
+    async def _load_identity(self, caller: Principal) -> list[tuple[str, Policy]]:
+        assert caller.user_name is not None
         inline = await self.identity.user_policies(caller.account_id, caller.user_name)
         found = [(f"inline:{name}", _parsed(text, "identity")) for name, text in inline.items()]
         for arn in await self.identity.attached_policies(caller.account_id, caller.user_name):

@@ -20,7 +20,7 @@ from berth.auth.credentials import Credentials
 from berth.auth.keys import ServerKeys
 from berth.auth.principals import Principal
 from berth.clock import Clock
-from berth.errors import BerthError, Denied, Unauthorized
+from berth.errors import BerthError, Unauthorized
 
 SIGNED_SERVICES = frozenset({"ecr", "sts", "iam"})
 
@@ -41,10 +41,7 @@ class Auth:
     clock: Clock
     region: str
     public_url: str
-
-    @property
-    def authorizer(self) -> Authorizer:
-        return Authorizer(self.credentials.store)
+    authorizer: Authorizer
 
     # /v2/
 
@@ -138,8 +135,3 @@ def _download_message(account_id: str, name: str, digest: str, expires: str) -> 
     return f"download\n{account_id}\n{name}\n{digest}\n{expires}".encode()
 
 
-def same_account(principal: Principal, account_id: str) -> None:
-    """Until policies exist, a principal acts on its own account only."""
-    if principal.account_id != account_id:
-        raise Denied(f"User: {principal.arn} is not authorized to access registry "
-                     f"{account_id}")

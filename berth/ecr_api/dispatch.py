@@ -68,8 +68,37 @@ async def _call(request: Request, target: str) -> dict[str, Any]:
         raise SerializationFailure(str(exc)) from None
     except model.InvalidParameter as exc:
         raise InvalidParameterError(ecr_message(exc)) from None
-    result = await HANDLERS[operation](Call(services, auth, caller, params))
+    call = Call(services, auth, caller, params)
+    await _authorize(call, operation)
+    result = await HANDLERS[operation](call)
+    if operation in POLICY_CHANGES:
+        auth.authorizer.forget_repository(call.registry(), params["repositoryName"])
     return model.shape_output(operation, result)
+
+
+POLICY_CHANGES = frozenset({"SetRepositoryPolicy", "DeleteRepositoryPolicy",
+                            "DeleteRepository"})
+
+
+async def _authorize(call: Call, operation: str) -> None:
+    """IAM's decision on ``ecr:<Operation>``, on the repository the call names (by name
+    or ARN) or the registry; GetAuthorizationToken on every registry it names."""
+    action = f"ecr:{operation}"
+    authorizer = call.auth.authorizer
+    if operation == "GetAuthorizationToken":
+        for account in call.params.get("registryIds") or [call.caller.account_id]:
+            await authorizer.authorize(call.caller, action, account, None)
+        return
+    account, repository = _target(call)
+    await authorizer.authorize(call.caller, action, account, repository)
+
+
+def _target(call: Call) -> tuple[str, str | None]:
+    arn = call.params.get("resourceArn")
+    if isinstance(arn, str) and ":repository/" in arn:
+        account = arn.split(":")[4] if arn.count(":") >= 5 else call.caller.account_id
+        return account or call.caller.account_id, arn.split(":repository/", 1)[1]
+    return call.registry(), call.params.get("repositoryName")
 
 
 def ecr_message(exc: model.InvalidParameter) -> str:

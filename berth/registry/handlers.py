@@ -11,7 +11,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.gate import Auth, same_account
+from berth.auth.gate import Auth
 from berth.errors import BerthError, Denied, ManifestTooLarge, Unsupported
 from berth.oci.manifest import MAX_MANIFEST_BYTES
 from berth.registry.hosts import account_for_host
@@ -32,23 +32,26 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _account(request: Request) -> str:
-    """The account the request is for, once its caller proved who it is and may act there."""
+async def _account(request: Request, action: str | None) -> str:
+    """The account the request is for, once its caller proved who it is and IAM allows
+    it ``action`` (ECR's action for this request) on the named repository."""
     auth: Auth = request.app.state.auth
     caller = auth.registry_caller(request.headers.get("authorization"))
     account = account_for_host(request.headers.get("host"), _services(request).default_account)
-    same_account(caller, account)
+    if action is not None:
+        await auth.authorizer.authorize(caller, action, account,
+                                        request.path_params.get("name"))
     return account
 
 
-async def _repo(request: Request) -> Repository:
+async def _repo(request: Request, action: str) -> Repository:
     return await _services(request).repositories.get(
-        _account(request), request.path_params["name"])
+        await _account(request, action), request.path_params["name"])
 
 
-async def _push_repo(request: Request) -> Repository:
+async def _push_repo(request: Request, action: str) -> Repository:
     return await _services(request).repositories.for_push(
-        _account(request), request.path_params["name"])
+        await _account(request, action), request.path_params["name"])
 
 
 def _content_length(request: Request) -> int | None:
@@ -80,14 +83,14 @@ def _upload_headers(name: str, upload_id: str, size: int) -> dict[str, str]:
 # base and catalog
 
 async def check_api(request: Request) -> Response:
-    _account(request)
+    await _account(request, None)
     return json_response({})
 
 
 async def get_catalog(request: Request) -> Response:
     n, last = _page(request)
-    names = [] if n == 0 else await _services(request).repositories.catalog(
-        _account(request), last, n)
+    account = await _account(request, "ecr:DescribeRepositories")
+    names = [] if n == 0 else await _services(request).repositories.catalog(account, last, n)
     return json_response({"repositories": names}, headers=_next_link("/v2/_catalog", n, names))
 
 
@@ -102,7 +105,9 @@ async def get_blob(request: Request) -> Response:
     else:
         name = request.path_params["name"]
         check_name(name)
-        read = await services.blobs.pull(_account(request), name, digest,
+        action = ("ecr:BatchCheckLayerAvailability" if request.method == "HEAD"
+                  else "ecr:GetDownloadUrlForLayer")
+        read = await services.blobs.pull(await _account(request, action), name, digest,
                                          request.headers.get("range"))
     headers = {"Content-Length": str(read.length), "Docker-Content-Digest": str(read.digest),
                "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
@@ -128,7 +133,7 @@ async def _download_repo(request: Request) -> Repository | None:
 
 async def delete_blob(request: Request) -> Response:
     digest = parse_digest(request.path_params["digest"])
-    await _services(request).blobs.unlink(await _repo(request), digest)
+    await _services(request).blobs.unlink(await _repo(request, "ecr:BatchDeleteImage"), digest)
     return empty(202, {"Docker-Content-Digest": str(digest)})
 
 
@@ -137,7 +142,7 @@ async def delete_blob(request: Request) -> Response:
 async def start_upload(request: Request) -> Response:
     services = _services(request)
     name = request.path_params["name"]
-    repo = await _push_repo(request)
+    repo = await _push_repo(request, "ecr:InitiateLayerUpload")
     params = request.query_params
     mount = params.get("mount")
     if mount is not None:
@@ -157,23 +162,28 @@ async def start_upload(request: Request) -> Response:
 
 
 async def _mount_source(request: Request, name: str | None) -> Repository | None:
+    """The repository to mount from, when it exists and the caller may pull from it."""
     if not name:
         return None
     services = _services(request)
+    auth: Auth = request.app.state.auth
     try:
-        return await services.repositories.get(_account(request), name)
-    except BerthError:  # an unknown or invalid source just means "no mount"
+        caller = auth.registry_caller(request.headers.get("authorization"))
+        account = account_for_host(request.headers.get("host"), services.default_account)
+        await auth.authorizer.authorize(caller, "ecr:GetDownloadUrlForLayer", account, name)
+        return await services.repositories.get(account, name)
+    except BerthError:  # an unknown, invalid or forbidden source just means "no mount"
         return None
 
 
 async def get_upload(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:UploadLayerPart")
     state = await _services(request).blobs.upload_state(repo, request.path_params["upload_id"])
     return empty(204, _upload_headers(repo.name, state.id, state.size))
 
 
 async def patch_upload(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:UploadLayerPart")
     state = await _services(request).blobs.append(
         repo, request.path_params["upload_id"], request.stream(),
         request.headers.get("content-range"), _content_length(request))
@@ -181,7 +191,7 @@ async def patch_upload(request: Request) -> Response:
 
 
 async def finish_upload(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:CompleteLayerUpload")
     has_body = _content_length(request) != 0 or "transfer-encoding" in request.headers
     digest = await _services(request).blobs.finish(
         repo, request.path_params["upload_id"], request.query_params.get("digest"),
@@ -191,7 +201,7 @@ async def finish_upload(request: Request) -> Response:
 
 
 async def cancel_upload(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:UploadLayerPart")
     await _services(request).blobs.cancel(repo, request.path_params["upload_id"])
     return empty(204)
 
@@ -200,7 +210,8 @@ async def cancel_upload(request: Request) -> Response:
 
 async def get_manifest(request: Request) -> Response:
     record = await _services(request).images.pull(
-        _account(request), request.path_params["name"], request.path_params["reference"])
+        await _account(request, "ecr:BatchGetImage"), request.path_params["name"],
+        request.path_params["reference"])
     accept = [a.split(";")[0].strip() for a in request.headers.getlist("accept")
               for a in a.split(",") if a.strip()]
     if not acceptable(record.media_type, accept):
@@ -220,8 +231,8 @@ async def put_manifest(request: Request) -> Response:
     length = _content_length(request)
     if length is not None and length > MAX_MANIFEST_BYTES:
         raise ManifestTooLarge()
+    repo = await _push_repo(request, "ecr:PutImage")
     payload = await _read_capped(request, MAX_MANIFEST_BYTES)
-    repo = await _push_repo(request)
     pushed = await _services(request).images.put(
         repo, request.path_params["reference"], payload, request.headers.get("content-type"),
         request.query_params.getlist("tag"))
@@ -245,7 +256,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 
 
 async def delete_manifest(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:BatchDeleteImage")
     await _services(request).images.delete(repo, request.path_params["reference"])
     return empty(202)
 
@@ -253,7 +264,7 @@ async def delete_manifest(request: Request) -> Response:
 # tags and referrers
 
 async def list_tags(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:ListImages")
     n, last = _page(request)
     tags = [] if n == 0 else await _services(request).images.tags(repo, last, n)
     path = f"/v2/{quote(repo.name)}/tags/list"
@@ -261,7 +272,7 @@ async def list_tags(request: Request) -> Response:
 
 
 async def list_referrers(request: Request) -> Response:
-    repo = await _repo(request)
+    repo = await _repo(request, "ecr:BatchGetImage")
     subject = parse_digest(request.path_params["digest"])
     artifact_type = request.query_params.get("artifactType")
     found = await _services(request).images.referrers(repo, subject, artifact_type)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from berth.app import create_app
+from berth.auth.authorize import Authorizer
 from berth.auth.credentials import Credentials
 from berth.auth.gate import Auth
 from berth.auth.keys import ServerKeys
@@ -46,7 +47,8 @@ async def in_memory_berth(clock: Clock | None = None) -> AsyncIterator[httpx.Asy
     keys = ServerKeys(secrets.token_bytes(32))
     credentials = Credentials(SqlIdentityStore(engine), keys, clock)
     await credentials.ensure_account(ACCOUNT)
-    auth = Auth(keys, credentials, clock, settings.region, PUBLIC_URL)
+    auth = Auth(keys, credentials, clock, settings.region, PUBLIC_URL,
+                Authorizer(credentials.store, meta.repository_policy_by_name, settings.region))
     await services.templates.create(ACCOUNT, Template("ROOT", ("CREATE_ON_PUSH",)))
     await meta.put_account_setting(ACCOUNT, "BLOB_MOUNTING", "ENABLED")
     root = (await credentials.lookup((await credentials.create_access_key(

@@ -273,7 +273,7 @@ class ShiftedClock:
 def download_url(server: BerthServer, repo: str, digest: str, offset: float) -> str:
     """A download URL as the server makes them, issued ``offset`` seconds from now."""
     auth = Auth(server_keys(server), None, ShiftedClock(offset),  # type: ignore[arg-type]
-                server.region, server.url)
+                server.region, server.url, None)  # type: ignore[arg-type]
     query = auth.download_query(server.account_id, repo, digest, 900)
     return f"{server.url}/v2/{repo}/blobs/{digest}?{urlencode(query)}"
 

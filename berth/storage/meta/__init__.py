@@ -233,6 +233,8 @@ class MetaStore(Protocol):
     # resource policies (JSON text as given)
     async def repository_policy(self, repository_id: int) -> str | None: ...
 
+    async def repository_policy_by_name(self, account_id: str, name: str) -> str | None: ...
+
     async def set_repository_policy(self, repository_id: int, document: str | None) -> bool:
         """Store, or with None remove, the policy; True when one existed before."""
 

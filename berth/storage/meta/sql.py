@@ -479,6 +479,13 @@ class SqlMetaStore(SqlBase):
         async with self._read() as conn:
             return (await conn.execute(query)).scalar()
 
+    async def repository_policy_by_name(self, account_id: str, name: str) -> str | None:
+        query = (select(repository_policies.c.document)
+                 .join(repositories, repositories.c.id == repository_policies.c.repository_id)
+                 .where(repositories.c.account_id == account_id, repositories.c.name == name))
+        async with self._read() as conn:
+            return (await conn.execute(query)).scalar()
+
     async def set_repository_policy(self, repository_id: int, document: str | None) -> bool:
         """Store (or with None remove) the policy; True when one existed before."""
         async with self._write() as conn:

@@ -1,0 +1,144 @@
+"""IAM enforced on both planes: identity policies, repository policies, explicit deny,
+and cross-account pulls (the seed guide's AllowCrossAccountPull), over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from berth.testing.server import BerthServer
+from tests.http.registry_client import Client, error_code
+
+READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
+POWER_USER = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser"
+
+
+def new_user(server: BerthServer, *policies: str) -> tuple[str, str]:
+    iam = server.client("iam")
+    name = f"u-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    for arn in policies:
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def password(server: BerthServer, key: tuple[str, str]) -> str:
+    data = server.client("ecr", key=key).get_authorization_token()["authorizationData"][0]
+    return base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
+
+
+def code(error: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(error.value.response["Error"]["Code"])
+
+
+@pytest.fixture(scope="module")
+def image(shared_berth: BerthServer) -> Iterator[tuple[str, str]]:
+    """A repository of the root with one image tagged v1."""
+    repo = f"acl/{uuid.uuid4().hex[:8]}"
+    client = Client(shared_berth.url, shared_berth.password())
+    client.push_image(repo, "v1")
+    yield repo, "v1"
+    client.close()
+
+
+def test_read_only_user_pulls_but_cannot_push_or_delete(shared_berth: BerthServer,
+                                                        image: tuple[str, str]) -> None:
+    repo, tag = image
+    key = new_user(shared_berth, READ_ONLY)
+    reader = Client(shared_berth.url, password(shared_berth, key))
+    assert reader.http.get(f"/v2/{repo}/manifests/{tag}").status_code == 200
+    refused = reader.http.post(f"/v2/{repo}/blobs/uploads/")
+    assert refused.status_code == 403 and error_code(refused) == "DENIED"
+    assert "ecr:InitiateLayerUpload" in refused.json()["errors"][0]["message"]
+    assert reader.http.delete(f"/v2/{repo}/manifests/{tag}").status_code == 403
+    ecr = shared_berth.client("ecr", key=key)
+    assert ecr.describe_images(repositoryName=repo)["imageDetails"]
+    with pytest.raises(ClientError) as denied:
+        ecr.batch_delete_image(repositoryName=repo, imageIds=[{"imageTag": tag}])
+    assert code(denied) == "AccessDeniedException"
+    reader.close()
+
+
+def test_a_user_without_policies_cannot_even_log_in(shared_berth: BerthServer) -> None:
+    key = new_user(shared_berth)
+    with pytest.raises(ClientError) as denied:
+        shared_berth.client("ecr", key=key).get_authorization_token()
+    assert code(denied) == "AccessDeniedException"
+    assert "ecr:GetAuthorizationToken" in denied.value.response["Error"]["Message"]
+
+
+def test_explicit_deny_in_the_repository_policy_overrides_allows(
+        shared_berth: BerthServer, image: tuple[str, str]) -> None:
+    repo, tag = image
+    key = new_user(shared_berth, POWER_USER)
+    user = Client(shared_berth.url, password(shared_berth, key))
+    assert user.http.get(f"/v2/{repo}/manifests/{tag}").status_code == 200
+    arn = f"arn:aws:iam::{shared_berth.account_id}:user/" + \
+        shared_berth.client("sts", key=key).get_caller_identity()["Arn"].rsplit("/", 1)[1]
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoPullsForThisUser", "Effect": "Deny", "Principal": {"AWS": arn},
+         "Action": "ecr:BatchGetImage"}]}
+    ecr = shared_berth.client()
+    ecr.set_repository_policy(repositoryName=repo, policyText=json.dumps(deny))
+    try:
+        refused = user.http.get(f"/v2/{repo}/manifests/{tag}")
+        assert refused.status_code == 403
+        assert "explicit deny" in refused.json()["errors"][0]["message"]
+        root = Client(shared_berth.url, shared_berth.password())
+        assert root.http.get(f"/v2/{repo}/manifests/{tag}").status_code == 200
+        root.close()
+    finally:
+        ecr.delete_repository_policy(repositoryName=repo)
+    user.close()
+
+
+def create_account(server: BerthServer) -> dict[str, str]:
+    done = subprocess.run([sys.executable, "-m", "berth", "iam", "create-account"],
+                          env={**os.environ, **server.settings_env}, capture_output=True,
+                          text=True, timeout=60, check=True)
+    account: dict[str, str] = json.loads(done.stdout)
+    return account
+
+
+def test_cross_account_pull_needs_the_repository_policy(shared_berth: BerthServer,
+                                                        image: tuple[str, str]) -> None:
+    repo, tag = image
+    other = create_account(shared_berth)
+    key = (other["AccessKeyId"], other["SecretAccessKey"])
+    their_password = password(shared_berth, key)
+    host = {"Host": f"{shared_berth.account_id}.dkr.ecr.{shared_berth.region}.localhost"}
+    with httpx.Client(base_url=shared_berth.url, auth=httpx.BasicAuth("AWS", their_password),
+                      headers=host) as them:
+        before = them.get(f"/v2/{repo}/manifests/{tag}")
+        assert before.status_code == 403 and error_code(before) == "DENIED"
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AllowCrossAccountPull", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{other['AccountId']}:root"},
+             "Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+                        "ecr:BatchCheckLayerAvailability"]}]}
+        ecr = shared_berth.client()
+        ecr.set_repository_policy(repositoryName=repo, policyText=json.dumps(policy))
+        try:
+            after = them.get(f"/v2/{repo}/manifests/{tag}")
+            assert after.status_code == 200
+            layer = json.loads(after.content)["layers"][0]["digest"]
+            assert them.get(f"/v2/{repo}/blobs/{layer}").status_code == 200
+            push = them.post(f"/v2/{repo}/blobs/uploads/")
+            assert push.status_code == 403
+            theirs: Any = shared_berth.client("ecr", key=key)
+            got = theirs.batch_get_image(registryId=shared_berth.account_id,
+                                         repositoryName=repo, imageIds=[{"imageTag": tag}])
+            assert len(got["images"]) == 1
+        finally:
+            ecr.delete_repository_policy(repositoryName=repo)
