@@ -8,6 +8,7 @@ fetches the documents it needs.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,21 +25,27 @@ CACHE_SECONDS = 5.0  # a policy change reaches every node within this, as IAM's 
 
 
 class _Ttl:
-    """A small time-bounded cache; policies change rarely and are read on every request."""
+    """A small time-bounded cache; policies change rarely and are read on every request.
+    Concurrent misses of one key share one load."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._entries: dict[Any, tuple[float, Any]] = {}
+        self._loading: dict[Any, asyncio.Task[Any]] = {}
 
     async def get(self, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
-        now = time.monotonic()
         hit = self._entries.get(key)
-        if hit is not None and now - hit[0] < self.seconds:
+        if hit is not None and time.monotonic() - hit[0] < self.seconds:
             return hit[1]
-        value = await load()
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._loading[key] = task
+            task.add_done_callback(lambda _: self._loading.pop(key, None))
+        value = await asyncio.shield(task)
         if len(self._entries) > 10_000:
             self._entries.clear()
-        self._entries[key] = (now, value)
+        self._entries[key] = (time.monotonic(), value)
         return value
 
     def forget(self, key: Any) -> None:
