@@ -26,11 +26,13 @@ from berth.auth.keys import ServerKeys, load_or_create_master_key
 from berth.clock import Clock, SystemClock
 from berth.config import ConfigError, Settings
 from berth.ecr_api import dispatch as ecr_dispatch
-from berth.errors import BerthError, MethodNotAllowed, NotFound
+from berth.errors import BerthError, Denied, MethodNotAllowed, NotFound
 from berth.iam_api import endpoint as query_api
+from berth.registry.handlers import record as record_v2
 from berth.registry.responses import oci_error
 from berth.registry.routes import ROUTES
 from berth.services import Services
+from berth.services.audit import AuditLog
 from berth.storage.blobs import BlobStore
 from berth.storage.blobs.filesystem import FilesystemBlobStore
 from berth.storage.meta.identity import SqlIdentityStore
@@ -149,6 +151,9 @@ def create_app(settings: Settings, clock: Clock | None = None,
             ready, gate = services, auth
         app.state.services = ready
         app.state.auth = gate
+        audit = AuditLog(settings.data_dir / "audit", settings.region) if services is None \
+            else None
+        app.state.audit = audit
         sweeper = asyncio.create_task(_sweep_uploads(ready, settings.upload_expiry_seconds))
         try:
             yield
@@ -157,6 +162,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await ready.meta.close()
+            if audit is not None:
+                audit.close()
 
     routes = [Route("/", aws_api, methods=["POST"]),
               Route("/healthz", healthz, methods=["GET"]),
@@ -206,6 +213,8 @@ async def _sweep_uploads(services: Services, max_age: int) -> None:
 
 async def _berth_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BerthError)
+    if isinstance(exc, Denied):
+        record_v2(request, exc)
     return oci_error(exc)
 
 

@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "lifecycle":
             return _lifecycle(args, settings)
+        if args.command == "audit":
+            return _audit(args, settings)
         return _iam(args, settings)
     except ConfigError as exc:
         print(f"berth: {exc}", file=sys.stderr)
@@ -65,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--account-id", dest="target_account",
                      help="the account [the default account]")
     _setting_flags(run)
+
+    audit = commands.add_parser("audit", help="read the audit log (CloudTrail-shaped JSON lines)")
+    audit.add_argument("--principal", help="only events of principals whose ARN contains this")
+    audit.add_argument("--action", help="only this operation, e.g. PutImage or ecr:PutImage")
+    audit.add_argument("--since", help="ISO 8601 time, e.g. 2026-11-26T00:00:00Z")
+    audit.add_argument("--until", help="ISO 8601 time")
+    _setting_flags(audit)
     return parser
 
 
@@ -144,3 +153,22 @@ def _lifecycle(args: argparse.Namespace, settings: Settings) -> int:
     except BerthError as exc:
         print(f"berth lifecycle: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from berth.services.audit import read_events
+
+    def when(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    try:
+        since, until = when(args.since), when(args.until)
+    except ValueError as exc:
+        print(f"berth audit: {exc}", file=sys.stderr)
+        return 2
+    for event in read_events(settings.data_dir / "audit", args.principal, args.action, since,
+                             until):
+        print(json.dumps(event, separators=(",", ":")))
+    return 0

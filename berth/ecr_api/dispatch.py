@@ -21,7 +21,9 @@ from berth.ecr_api.call import Call
 from berth.ecr_api.operations import HANDLERS
 from berth.errors import BerthError, SerializationFailure, ServerError, UnknownOperation
 from berth.errors import InvalidParameter as InvalidParameterError
+from berth.policy.ecr_actions import repository_arn
 from berth.services import Services
+from berth.services.audit import DENIALS, AuditEvent, AuditLog
 
 log = logging.getLogger("berth.ecr_api")
 JSON_11 = "application/x-amz-json-1.1"
@@ -37,24 +39,31 @@ async def read_body(request: Request) -> bytes:
     return bytes(body)
 
 
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "BatchCheck")
+
+
 async def handle(request: Request, target: str) -> Response:
     request_id = str(uuid.uuid4())
+    seen: dict[str, Any] = {"operation": target.rpartition(".")[2]}
     try:
-        result = await _call(request, target)
+        result = await _call(request, target, seen)
     except BerthError as exc:
+        _audit(request, seen, request_id, exc)
         return error_response(exc, request_id)
     except Exception:
         log.exception("ECR operation %s failed", target)
         return error_response(ServerError(), request_id)
+    _audit(request, seen, request_id, None)
     return Response(json.dumps(result, separators=(",", ":")), media_type=JSON_11,
                     headers={"x-amzn-RequestId": request_id})
 
 
-async def _call(request: Request, target: str) -> dict[str, Any]:
+async def _call(request: Request, target: str, seen: dict[str, Any]) -> dict[str, Any]:
     services: Services = request.app.state.services
     auth: Auth = request.app.state.auth
     body = await read_body(request)
     caller = await auth.api_caller_of(request.scope, body)
+    seen["caller"] = caller
     prefix, _, operation = target.partition(".")
     if prefix != model.target_prefix() or operation not in HANDLERS:
         raise UnknownOperation(f"Unknown operation {target[:200]}")
@@ -69,11 +78,39 @@ async def _call(request: Request, target: str) -> dict[str, Any]:
     except model.InvalidParameter as exc:
         raise InvalidParameterError(ecr_message(exc)) from None
     call = Call(services, auth, caller, params)
+    seen["target"] = _target(call)
     await _authorize(call, operation)
     result = await HANDLERS[operation](call)
     if operation in POLICY_CHANGES:
         auth.authorizer.forget_repository(call.registry(), params["repositoryName"])
     return model.shape_output(operation, result)
+
+
+def _audit(request: Request, seen: dict[str, Any], request_id: str,
+           error: BerthError | None) -> None:
+    """Writes, logins and refusals go to the audit log; successful reads do not."""
+    audit: AuditLog | None = getattr(request.app.state, "audit", None)
+    operation = seen["operation"]
+    read_only = operation.startswith(READ_ONLY_PREFIXES) and operation != \
+        "GetAuthorizationToken"
+    refused = error is not None and error.ecr_exception in DENIALS
+    if audit is None or (read_only and not refused):
+        return
+    caller, target = seen.get("caller"), seen.get("target")
+    account, repository = target if target else (None, None)
+    region = request.app.state.services.region
+    audit.record(AuditEvent(
+        event_name=operation, source="ecr.amazonaws.com",
+        principal_arn=caller.arn if caller else None,
+        account_id=caller.account_id if caller else None,
+        access_key_id=caller.access_key_id if caller else None,
+        source_ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"), request_id=request_id,
+        resource_arn=repository_arn(region, account, repository)
+        if account and repository else None,
+        recipient_account=account, read_only=read_only,
+        error_code=error.ecr_exception if error else None,
+        error_message=error.message if error else None))
 
 
 POLICY_CHANGES = frozenset({"SetRepositoryPolicy", "DeleteRepositoryPolicy",

@@ -5,6 +5,7 @@ Handler names are the operations of the distribution spec.
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote, urlencode
 
 from starlette.background import BackgroundTask
@@ -14,9 +15,11 @@ from starlette.responses import Response
 from berth.auth.gate import Auth
 from berth.errors import BerthError, Denied, ManifestTooLarge, Unsupported
 from berth.oci.manifest import MAX_MANIFEST_BYTES
+from berth.policy.ecr_actions import repository_arn
 from berth.registry.hosts import account_for_host
 from berth.registry.responses import API_VERSION, BlobResponse, empty, json_response
 from berth.services import Services
+from berth.services.audit import AuditEvent, AuditLog
 from berth.services.blobs import parse_digest
 from berth.services.images import acceptable
 from berth.services.repositories import check_name
@@ -38,10 +41,31 @@ async def _account(request: Request, action: str | None) -> str:
     auth: Auth = request.app.state.auth
     caller = auth.registry_caller(request.headers.get("authorization"))
     account = account_for_host(request.headers.get("host"), _services(request).default_account)
+    request.state.caller, request.state.action = caller, action
+    request.state.account = account
     if action is not None:
         await auth.authorizer.authorize(caller, action, account,
                                         request.path_params.get("name"))
     return account
+
+
+def record(request: Request, error: BerthError | None = None) -> None:
+    """Put a /v2/ write, or a refusal, in the audit log (ECR's action names it)."""
+    audit: AuditLog | None = getattr(request.app.state, "audit", None)
+    action = getattr(request.state, "action", None)
+    if audit is None or action is None:
+        return
+    caller = request.state.caller
+    account, name = request.state.account, request.path_params.get("name")
+    audit.record(AuditEvent(
+        event_name=action.removeprefix("ecr:"), source="ecr.amazonaws.com",
+        principal_arn=caller.arn, account_id=caller.account_id,
+        access_key_id=caller.access_key_id,
+        source_ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"), request_id=str(uuid.uuid4()),
+        resource_arn=repository_arn(_services(request).region, account, name) if name else None,
+        recipient_account=account, read_only=False,
+        error_code=error.code if error else None, error_message=error.message if error else None))
 
 
 async def _repo(request: Request, action: str) -> Repository:
@@ -134,6 +158,7 @@ async def _download_repo(request: Request) -> Repository | None:
 async def delete_blob(request: Request) -> Response:
     digest = parse_digest(request.path_params["digest"])
     await _services(request).blobs.unlink(await _repo(request, "ecr:BatchDeleteImage"), digest)
+    record(request)
     return empty(202, {"Docker-Content-Digest": str(digest)})
 
 
@@ -196,6 +221,7 @@ async def finish_upload(request: Request) -> Response:
     digest = await _services(request).blobs.finish(
         repo, request.path_params["upload_id"], request.query_params.get("digest"),
         request.stream() if has_body else None)
+    record(request)
     return empty(201, {"Location": f"/v2/{repo.name}/blobs/{digest}",
                        "Docker-Content-Digest": str(digest)})
 
@@ -240,6 +266,7 @@ async def put_manifest(request: Request) -> Response:
                "Docker-Content-Digest": str(pushed.digest)}
     if pushed.subject is not None:
         headers["OCI-Subject"] = str(pushed.subject)
+    record(request)
     response = empty(201, headers)
     for tag in pushed.tags:
         response.headers.append("OCI-Tag", tag)
@@ -258,6 +285,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
 async def delete_manifest(request: Request) -> Response:
     repo = await _repo(request, "ecr:BatchDeleteImage")
     await _services(request).images.delete(repo, request.path_params["reference"])
+    record(request)
     return empty(202)
 
 
