@@ -76,22 +76,26 @@ class Authorizer:
     def forget_repository(self, account_id: str, repository: str) -> None:
         self._repositories.forget((account_id, repository))
 
-    def forget_identity(self, caller_key: tuple[str, str | None]) -> None:
-        self._identities.forget(caller_key)
 
     async def identity_policies(self, caller: Principal) -> list[tuple[str, Policy]]:
-        if caller.user_name is None:
+        if caller.is_root:
             return []
-        key = (caller.account_id, caller.user_name)
+        key = (caller.account_id, caller.user_name, caller.role_name)
         found: list[tuple[str, Policy]] = await self._identities.get(
             key, lambda: self._load_identity(caller))
         return found
 
     async def _load_identity(self, caller: Principal) -> list[tuple[str, Policy]]:
-        assert caller.user_name is not None
-        inline = await self.identity.user_policies(caller.account_id, caller.user_name)
+        store, account = self.identity, caller.account_id
+        if caller.role_name is not None:
+            inline = await store.role_policies(account, caller.role_name)
+            attached = await store.attached_role_policies(account, caller.role_name)
+        else:
+            assert caller.user_name is not None
+            inline = await store.user_policies(account, caller.user_name)
+            attached = await store.attached_policies(account, caller.user_name)
         found = [(f"inline:{name}", _parsed(text, "identity")) for name, text in inline.items()]
-        for arn in await self.identity.attached_policies(caller.account_id, caller.user_name):
+        for arn in attached:
             name = managed_policy_name(arn)
             if name is not None:
                 found.append((f"managed:{name}", managed_policy(name)))
@@ -101,8 +105,8 @@ class Authorizer:
                      resource_account: str, resource_policy: str | None) -> Decision:
         request = AccessRequest(
             principal_arn=caller.arn, principal_account=caller.account_id,
-            principal_kind="root" if caller.is_root else "user", action=action,
-            resource=resource, resource_account=resource_account)
+            principal_kind=caller.kind, action=action,  # type: ignore[arg-type]
+            resource=resource, resource_account=resource_account, role_arn=caller.role_arn)
         policy = None if resource_policy is None else ("resource",
                                                         _parsed(resource_policy, "resource"))
         return evaluate(request, await self.identity_policies(caller), policy)

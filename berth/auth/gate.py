@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from berth.auth import sigv4
+from berth.auth import sessions, sigv4
 from berth.auth import tokens as registry_tokens
 from berth.auth.authorize import Authorizer
 from berth.auth.credentials import Credentials
 from berth.auth.keys import ServerKeys
 from berth.auth.principals import Principal
 from berth.clock import Clock
-from berth.errors import BerthError, Unauthorized
+from berth.errors import BerthError, ExpiredToken, Unauthorized
 
 SIGNED_SERVICES = frozenset({"ecr", "sts", "iam"})
 
@@ -96,6 +96,22 @@ class Auth:
 
     # the ECR API (and STS)
 
+    async def _signer(self, claim: sigv4.SignatureClaim) -> tuple[Principal, str]:
+        """Who a claim's key belongs to, and its secret: a role session from its token,
+        else a long-term key (which carries no session token)."""
+        if claim.session_token is not None:
+            try:
+                return sessions.verify(self.keys, claim.access_key_id, claim.session_token,
+                                       self.clock.now())
+            except sessions.SessionExpired:
+                raise ExpiredToken() from None
+            except sessions.SessionInvalid:
+                raise SignatureRefused(sigv4.unrecognized_client()) from None
+        found = await self.credentials.lookup(claim.access_key_id)
+        if found is None:
+            raise SignatureRefused(sigv4.unrecognized_client())
+        return found
+
     async def api_caller_of(self, scope: Mapping[str, Any], body: bytes) -> Principal:
         """``api_caller`` for an ASGI request and its body."""
         return await self.api_caller(signed_request(scope, body))
@@ -106,12 +122,7 @@ class Auth:
             claim = sigv4.parse_claim(request)
         except sigv4.SigV4Error as exc:
             raise SignatureRefused(exc) from None
-        found = await self.credentials.lookup(claim.access_key_id)
-        if found is None or claim.session_token is not None:
-            # Long-term keys carry no session token; berth issues no temporary
-            # credentials yet, so any token is one it never gave out.
-            raise SignatureRefused(sigv4.unrecognized_client())
-        principal, secret = found
+        principal, secret = await self._signer(claim)
         now = datetime.fromtimestamp(self.clock.now(), UTC)
         try:
             sigv4.verify(request, claim, secret, now, region=self.region,

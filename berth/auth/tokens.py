@@ -29,9 +29,13 @@ class IssuedToken:
 
 
 def issue(keys: ServerKeys, principal: Principal, now: float) -> IssuedToken:
+    """A token for 12 hours, or until the caller's temporary credentials end."""
     expires = int(now) + TOKEN_LIFETIME
+    if principal.expires_at is not None:
+        expires = min(expires, int(principal.expires_at))
     payload = json.dumps({"a": principal.account_id, "u": principal.user_id,
                           "n": principal.user_name, "k": principal.access_key_id,
+                          "r": principal.role_name, "s": principal.session_name,
                           "e": expires}, separators=(",", ":")).encode()
     token = f"{_b64(payload)}.{_b64(keys.sign(payload))}"
     return IssuedToken(token, float(expires))
@@ -50,7 +54,9 @@ def verify(keys: ServerKeys, token: str, now: float) -> Principal:
     claims = json.loads(payload)
     if claims["e"] <= now:
         raise TokenInvalid("token expired")
-    return Principal(claims["a"], claims["u"], claims["n"], claims["k"])
+    return Principal(claims["a"], claims["u"], claims["n"], claims["k"],
+                     role_name=claims.get("r"), session_name=claims.get("s"),
+                     expires_at=float(claims["e"]) if claims.get("r") else None)
 
 
 def _b64(data: bytes) -> str:

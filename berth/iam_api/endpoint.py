@@ -29,7 +29,7 @@ async def handle(request: Request) -> Response:
         seen["caller"] = caller
         if action in sts.ACTIONS:
             namespace = sts.NAMESPACE
-            result = await sts.ACTIONS[action](caller, form)
+            result = await sts.ACTIONS[action](auth, caller, form)
         else:
             handler = iam.IamActions(auth.credentials).actions().get(action)
             if handler is None:

@@ -6,6 +6,7 @@ to users are not consulted yet.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -21,9 +22,9 @@ from berth.errors import (
     NoSuchEntity,
 )
 from berth.policy import PolicyError, parse
-from berth.policy.document import IAM_USER_INLINE_MAX_CHARS
+from berth.policy.document import IAM_TRUST_POLICY_MAX_CHARS, IAM_USER_INLINE_MAX_CHARS
 from berth.policy.managed import managed_policy_name
-from berth.storage.meta.identity import AccessKeyRecord, UserRecord
+from berth.storage.meta.identity import AccessKeyRecord, RoleRecord, UserRecord
 
 NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
 
@@ -45,6 +46,14 @@ def _key(record: AccessKeyRecord, secret: str | None = None) -> dict[str, Any]:
         out["SecretAccessKey"] = secret
     out["CreateDate"] = _when(record.created_at)
     return out
+
+
+def _role(record: RoleRecord) -> dict[str, Any]:
+    return {"Path": "/", "RoleName": record.name, "RoleId": record.role_id,
+            "Arn": f"arn:aws:iam::{record.account_id}:role/{record.name}",
+            "CreateDate": _when(record.created_at),
+            "AssumeRolePolicyDocument": quote(record.trust_policy, safe=""),
+            "MaxSessionDuration": record.max_session_seconds}
 
 
 def _required(form: dict[str, str], name: str) -> str:
@@ -192,6 +201,72 @@ class IamActions:
         return {"AttachedPolicies": [{"PolicyName": a.rsplit("/", 1)[1], "PolicyArn": a}
                                      for a in arns], "IsTruncated": False}
 
+    # roles
+
+    async def _existing_role(self, account: str, name: str) -> RoleRecord:
+        role = await self.store.get_role(account, name)
+        if role is None:
+            raise NoSuchEntity(f"The role with name {name} cannot be found.")
+        return role
+
+    async def create_role(self, caller: Principal, form: dict[str, str]) -> dict[str, Any]:
+        account = self._root_only(caller)
+        name, trust = _required(form, "RoleName"), _required(form, "AssumeRolePolicyDocument")
+        try:
+            parse(trust, "resource", max_chars=IAM_TRUST_POLICY_MAX_CHARS,
+                  count_whitespace=False)
+        except PolicyError as exc:
+            raise MalformedPolicyDocument(exc.message) from None
+        seconds = int(form.get("MaxSessionDuration") or 3600)
+        if not 3600 <= seconds <= 43200:
+            raise InvalidParameter("MaxSessionDuration must be between 3600 and 43200")
+        role = RoleRecord(account, name, "AROA" + secrets.token_hex(8).upper()[:17], trust,
+                          seconds, self.credentials.clock.now())
+        if not await self.store.create_role(role):
+            raise EntityAlreadyExists(f"Role with name {name} already exists.")
+        return {"Role": _role(role)}
+
+    async def get_role(self, caller: Principal, form: dict[str, str]) -> dict[str, Any]:
+        account = self._root_only(caller)
+        return {"Role": _role(await self._existing_role(account, _required(form, "RoleName")))}
+
+    async def delete_role(self, caller: Principal, form: dict[str, str]) -> None:
+        account = self._root_only(caller)
+        name = _required(form, "RoleName")
+        await self._existing_role(account, name)
+        if (await self.store.role_policies(account, name)
+                or await self.store.attached_role_policies(account, name)):
+            raise DeleteConflict("Cannot delete entity, must delete policies first.")
+        await self.store.delete_role(account, name)
+
+    async def put_role_policy(self, caller: Principal, form: dict[str, str]) -> None:
+        account = self._root_only(caller)
+        name = _required(form, "RoleName")
+        await self._existing_role(account, name)
+        document = _required(form, "PolicyDocument")
+        self.validate_document(document)
+        await self.store.put_role_policy(account, name, _required(form, "PolicyName"), document)
+
+    async def delete_role_policy(self, caller: Principal, form: dict[str, str]) -> None:
+        account = self._root_only(caller)
+        name, policy = _required(form, "RoleName"), _required(form, "PolicyName")
+        if not await self.store.delete_role_policy(account, name, policy):
+            raise NoSuchEntity(f"The role policy with name {policy} cannot be found.")
+
+    async def attach_role_policy(self, caller: Principal, form: dict[str, str]) -> None:
+        account = self._root_only(caller)
+        name, arn = _required(form, "RoleName"), _required(form, "PolicyArn")
+        await self._existing_role(account, name)
+        if not self.known_managed_policy(arn):
+            raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+        await self.store.attach_role_policy(account, name, arn)
+
+    async def detach_role_policy(self, caller: Principal, form: dict[str, str]) -> None:
+        account = self._root_only(caller)
+        name, arn = _required(form, "RoleName"), _required(form, "PolicyArn")
+        if not await self.store.detach_role_policy(account, name, arn):
+            raise NoSuchEntity(f"Policy {arn} was not found.")
+
     def validate_document(self, document: str) -> None:
         try:
             parse(document, "identity", max_chars=IAM_USER_INLINE_MAX_CHARS,
@@ -213,4 +288,9 @@ class IamActions:
                 "DeleteUserPolicy": self.delete_user_policy,
                 "AttachUserPolicy": self.attach_user_policy,
                 "DetachUserPolicy": self.detach_user_policy,
-                "ListAttachedUserPolicies": self.list_attached_user_policies}
+                "ListAttachedUserPolicies": self.list_attached_user_policies,
+                "CreateRole": self.create_role, "GetRole": self.get_role,
+                "DeleteRole": self.delete_role, "PutRolePolicy": self.put_role_policy,
+                "DeleteRolePolicy": self.delete_role_policy,
+                "AttachRolePolicy": self.attach_role_policy,
+                "DetachRolePolicy": self.detach_role_policy}

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 
 from berth.storage.meta.schema import (
     access_keys,
     accounts,
+    iam_roles,
     iam_users,
+    role_attached_policies,
+    role_policies,
     user_attached_policies,
     user_policies,
 )
@@ -25,6 +28,16 @@ class UserRecord:
     account_id: str
     name: str
     user_id: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRecord:
+    account_id: str
+    name: str
+    role_id: str
+    trust_policy: str
+    max_session_seconds: int
     created_at: float
 
 
@@ -114,50 +127,111 @@ class SqlIdentityStore(SqlBase):
         async with self._read() as conn:
             return [UserRecord(**row._mapping) for row in await conn.execute(query)]
 
-    # a user's policies
+    # policies of a user or a role: the same tables' shapes, two owners
 
     async def put_user_policy(self, account_id: str, user_name: str, policy_name: str,
                               document: str) -> None:
-        async with self._write() as conn:
-            await conn.execute(self._insert(user_policies).values(
-                account_id=account_id, user_name=user_name, policy_name=policy_name,
-                document=document,
-            ).on_conflict_do_update(
-                index_elements=["account_id", "user_name", "policy_name"],
-                set_={"document": document}))
+        await self._put_inline(user_policies, account_id, user_name, policy_name, document)
 
     async def delete_user_policy(self, account_id: str, user_name: str, policy_name: str
                                  ) -> bool:
-        async with self._write() as conn:
-            result = await conn.execute(delete(user_policies).where(
-                user_policies.c.account_id == account_id,
-                user_policies.c.user_name == user_name,
-                user_policies.c.policy_name == policy_name))
-        return bool(result.rowcount)
+        return await self._delete_inline(user_policies, account_id, user_name, policy_name)
 
     async def user_policies(self, account_id: str, user_name: str) -> dict[str, str]:
-        query = select(user_policies.c.policy_name, user_policies.c.document).where(
-            user_policies.c.account_id == account_id, user_policies.c.user_name == user_name)
+        return await self._inline(user_policies, account_id, user_name)
+
+    async def attach_user_policy(self, account_id: str, user_name: str, arn: str) -> None:
+        await self._attach(user_attached_policies, account_id, user_name, arn)
+
+    async def detach_user_policy(self, account_id: str, user_name: str, arn: str) -> bool:
+        return await self._detach(user_attached_policies, account_id, user_name, arn)
+
+    async def attached_policies(self, account_id: str, user_name: str) -> list[str]:
+        return await self._attached(user_attached_policies, account_id, user_name)
+
+    async def put_role_policy(self, account_id: str, role_name: str, policy_name: str,
+                              document: str) -> None:
+        await self._put_inline(role_policies, account_id, role_name, policy_name, document)
+
+    async def delete_role_policy(self, account_id: str, role_name: str, policy_name: str
+                                 ) -> bool:
+        return await self._delete_inline(role_policies, account_id, role_name, policy_name)
+
+    async def role_policies(self, account_id: str, role_name: str) -> dict[str, str]:
+        return await self._inline(role_policies, account_id, role_name)
+
+    async def attach_role_policy(self, account_id: str, role_name: str, arn: str) -> None:
+        await self._attach(role_attached_policies, account_id, role_name, arn)
+
+    async def detach_role_policy(self, account_id: str, role_name: str, arn: str) -> bool:
+        return await self._detach(role_attached_policies, account_id, role_name, arn)
+
+    async def attached_role_policies(self, account_id: str, role_name: str) -> list[str]:
+        return await self._attached(role_attached_policies, account_id, role_name)
+
+    async def _put_inline(self, table: Table, account_id: str, owner: str, name: str,
+                          document: str) -> None:
+        owner_column = table.c.keys()[1]
+        async with self._write() as conn:
+            await conn.execute(self._insert(table).values(
+                {"account_id": account_id, owner_column: owner, "policy_name": name,
+                 "document": document},
+            ).on_conflict_do_update(index_elements=["account_id", owner_column, "policy_name"],
+                                    set_={"document": document}))
+
+    async def _delete_inline(self, table: Table, account_id: str, owner: str, name: str
+                             ) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(table).where(
+                table.c.account_id == account_id, table.columns[1] == owner,
+                table.c.policy_name == name))
+        return bool(result.rowcount)
+
+    async def _inline(self, table: Table, account_id: str, owner: str) -> dict[str, str]:
+        query = select(table.c.policy_name, table.c.document).where(
+            table.c.account_id == account_id, table.columns[1] == owner)
         async with self._read() as conn:
             return {row.policy_name: row.document for row in await conn.execute(query)}
 
-    async def attach_user_policy(self, account_id: str, user_name: str, arn: str) -> None:
+    async def _attach(self, table: Table, account_id: str, owner: str, arn: str) -> None:
         async with self._write() as conn:
-            await conn.execute(self._insert(user_attached_policies).values(
-                account_id=account_id, user_name=user_name, policy_arn=arn,
+            await conn.execute(self._insert(table).values(
+                {"account_id": account_id, table.c.keys()[1]: owner, "policy_arn": arn},
             ).on_conflict_do_nothing())
 
-    async def detach_user_policy(self, account_id: str, user_name: str, arn: str) -> bool:
+    async def _detach(self, table: Table, account_id: str, owner: str, arn: str) -> bool:
         async with self._write() as conn:
-            result = await conn.execute(delete(user_attached_policies).where(
-                user_attached_policies.c.account_id == account_id,
-                user_attached_policies.c.user_name == user_name,
-                user_attached_policies.c.policy_arn == arn))
+            result = await conn.execute(delete(table).where(
+                table.c.account_id == account_id, table.columns[1] == owner,
+                table.c.policy_arn == arn))
         return bool(result.rowcount)
 
-    async def attached_policies(self, account_id: str, user_name: str) -> list[str]:
-        query = select(user_attached_policies.c.policy_arn).where(
-            user_attached_policies.c.account_id == account_id,
-            user_attached_policies.c.user_name == user_name)
+    async def _attached(self, table: Table, account_id: str, owner: str) -> list[str]:
+        query = select(table.c.policy_arn).where(table.c.account_id == account_id,
+                                                 table.columns[1] == owner)
         async with self._read() as conn:
             return sorted((await conn.execute(query)).scalars())
+
+    # roles
+
+    async def create_role(self, role: RoleRecord) -> bool:
+        """False when the account already has a role of that name."""
+        async with self._write() as conn:
+            result = await conn.execute(self._insert(iam_roles).values(
+                account_id=role.account_id, name=role.name, role_id=role.role_id,
+                trust_policy=role.trust_policy, max_session_seconds=role.max_session_seconds,
+                created_at=role.created_at).on_conflict_do_nothing())
+        return bool(result.rowcount)
+
+    async def get_role(self, account_id: str, name: str) -> RoleRecord | None:
+        query = select(iam_roles).where(iam_roles.c.account_id == account_id,
+                                        iam_roles.c.name == name)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else RoleRecord(**row._mapping)
+
+    async def delete_role(self, account_id: str, name: str) -> bool:
+        async with self._write() as conn:
+            result = await conn.execute(delete(iam_roles).where(
+                iam_roles.c.account_id == account_id, iam_roles.c.name == name))
+        return bool(result.rowcount)

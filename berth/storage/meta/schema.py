@@ -7,6 +7,9 @@
       │     ├── user_policies (…, user_name, policy_name) → inline policy document
       │     └── user_attached_policies (…, user_name, policy_arn)
       ├── registry_policies (account_id) → the registry's resource policy
+      ├── iam_roles (account_id, name) → role id, trust policy
+      │     ├── role_policies (…, role_name, policy_name) → inline policy document
+      │     └── role_attached_policies (…, role_name, policy_arn)
       ├── access_keys (access_key_id) → user (NULL: the account's root); secret encrypted
       ├── account_settings (account_id, name) → value
       └── creation_templates (account_id, prefix) → the template as JSON
@@ -121,6 +124,36 @@ user_attached_policies = Table(
     Column("user_name", String(64), primary_key=True),
     Column("policy_arn", String(2048), primary_key=True),
     ForeignKeyConstraint(["account_id", "user_name"], ["iam_users.account_id", "iam_users.name"],
+                         ondelete="CASCADE"),
+)
+
+iam_roles = Table(
+    "iam_roles", metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("role_id", String(32), nullable=False, unique=True),
+    Column("trust_policy", Text, nullable=False),
+    Column("max_session_seconds", Integer, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+role_policies = Table(
+    "role_policies", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("role_name", String(64), primary_key=True),
+    Column("policy_name", String(128), primary_key=True),
+    Column("document", Text, nullable=False),
+    ForeignKeyConstraint(["account_id", "role_name"], ["iam_roles.account_id", "iam_roles.name"],
+                         ondelete="CASCADE"),
+)
+
+role_attached_policies = Table(
+    "role_attached_policies", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("role_name", String(64), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True),
+    ForeignKeyConstraint(["account_id", "role_name"], ["iam_roles.account_id", "iam_roles.name"],
                          ondelete="CASCADE"),
 )
 
