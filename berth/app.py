@@ -146,7 +146,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
             identity = SqlIdentityStore(meta.engine)
             gate = Auth(keys, Credentials(identity, keys, clock), clock, settings.region,
                         settings.resolved_public_url,
-                        Authorizer(identity, meta.repository_policy_by_name, settings.region))
+                        Authorizer(identity, meta.repository_policy_by_name, settings.region,
+                                   meta.repository_tags_by_name))
         else:
             ready, gate = services, auth
         app.state.services = ready

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from berth.auth.principals import Principal
@@ -55,26 +56,44 @@ class _Ttl:
 class Authorizer:
     def __init__(self, identity: SqlIdentityStore,
                  repository_policy: Callable[[str, str], Awaitable[str | None]],
-                 region: str) -> None:
+                 region: str,
+                 repository_tags: Callable[[str, str], Awaitable[dict[str, str]]] | None = None
+                 ) -> None:
         self.identity = identity
         self._repository_policy = repository_policy
+        self._repository_tags = repository_tags
         self.region = region
         self._identities = _Ttl(CACHE_SECONDS)
         self._repositories = _Ttl(CACHE_SECONDS)
+        self._tags = _Ttl(CACHE_SECONDS)
 
     async def authorize(self, caller: Principal, action: str, account_id: str,
-                        repository: str | None) -> None:
+                        repository: str | None,
+                        context: Mapping[str, str | list[str]] | None = None) -> None:
         """AccessDenied unless IAM's logic allows ``caller`` the action on the repository
-        (or on the registry, when ``repository`` is None)."""
+        (or on the registry, when ``repository`` is None). ``context`` holds the request's
+        condition keys (aws:SourceIp, aws:SecureTransport, aws:RequestTag/..., ...); the
+        repository's resource tags and the time are added here."""
         resource = repository_arn(self.region, account_id, repository or "*")
         policy = None if repository is None else await self._repositories.get(
             (account_id, repository), lambda: self._repository_policy(account_id, repository))
         if caller.is_root and caller.account_id == account_id and policy is None:
             return  # a root in its own account, and no resource policy that could deny
-        await self.require(caller, action, resource, account_id, policy)
+        keys = dict(context or {})
+        now = datetime.now(UTC)
+        keys.setdefault("aws:CurrentTime", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        keys.setdefault("aws:EpochTime", str(int(now.timestamp())))
+        if repository is not None and self._repository_tags is not None:
+            load_tags = self._repository_tags
+            tags = await self._tags.get((account_id, repository),
+                                        lambda: load_tags(account_id, repository))
+            for key, value in tags.items():
+                keys[f"aws:ResourceTag/{key}"] = keys[f"ecr:ResourceTag/{key}"] = value
+        await self.require(caller, action, resource, account_id, policy, keys)
 
     def forget_repository(self, account_id: str, repository: str) -> None:
         self._repositories.forget((account_id, repository))
+        self._tags.forget((account_id, repository))
 
 
     async def identity_policies(self, caller: Principal) -> list[tuple[str, Policy]]:
@@ -102,19 +121,22 @@ class Authorizer:
         return found
 
     async def decide(self, caller: Principal, action: str, resource: str,
-                     resource_account: str, resource_policy: str | None) -> Decision:
+                     resource_account: str, resource_policy: str | None,
+                     context: Mapping[str, str | list[str]] | None = None) -> Decision:
         request = AccessRequest(
             principal_arn=caller.arn, principal_account=caller.account_id,
             principal_kind=caller.kind, action=action,  # type: ignore[arg-type]
-            resource=resource, resource_account=resource_account, role_arn=caller.role_arn)
+            resource=resource, resource_account=resource_account, role_arn=caller.role_arn,
+            context=dict(context or {}))
         policy = None if resource_policy is None else ("resource",
                                                         _parsed(resource_policy, "resource"))
         return evaluate(request, await self.identity_policies(caller), policy)
 
     async def require(self, caller: Principal, action: str, resource: str,
-                      resource_account: str, resource_policy: str | None) -> None:
+                      resource_account: str, resource_policy: str | None,
+                      context: Mapping[str, str | list[str]] | None = None) -> None:
         decision = await self.decide(caller, action, resource, resource_account,
-                                     resource_policy)
+                                     resource_policy, context)
         if not decision.allowed:
             raise AccessDenied(denial_message(caller, action, resource, decision))
 

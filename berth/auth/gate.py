@@ -132,6 +132,16 @@ class Auth:
         return principal
 
 
+def request_context(scope: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """The global condition keys of an ASGI request."""
+    client = scope.get("client")
+    context: dict[str, str | list[str]] = {
+        "aws:SecureTransport": "true" if scope.get("scheme") == "https" else "false"}
+    if client:
+        context["aws:SourceIp"] = str(client[0])
+    return context
+
+
 def signed_request(scope: Mapping[str, Any], body: bytes) -> sigv4.IncomingRequest:
     """What SigV4 checks of an ASGI request: the raw path and query, the headers as
     received (latin-1, as sigv4 expects), and the body."""

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.gate import Auth
+from berth.auth.gate import Auth, request_context
 from berth.ecr_api import model
 from berth.ecr_api.call import Call
 from berth.ecr_api.operations import HANDLERS
@@ -79,10 +79,11 @@ async def _call(request: Request, target: str, seen: dict[str, Any]) -> dict[str
         raise InvalidParameterError(ecr_message(exc)) from None
     call = Call(services, auth, caller, params)
     seen["target"] = _target(call)
-    await _authorize(call, operation)
+    await _authorize(call, operation, request_context(request.scope))
     result = await HANDLERS[operation](call)
-    if operation in POLICY_CHANGES:
-        auth.authorizer.forget_repository(call.registry(), params["repositoryName"])
+    account, repository = seen["target"]
+    if operation in POLICY_CHANGES and repository:
+        auth.authorizer.forget_repository(account, repository)
     return model.shape_output(operation, result)
 
 
@@ -113,21 +114,30 @@ def _audit(request: Request, seen: dict[str, Any], request_id: str,
         error_message=error.message if error else None))
 
 
+# what the authorizer caches of a repository: its policy and its resource tags
 POLICY_CHANGES = frozenset({"SetRepositoryPolicy", "DeleteRepositoryPolicy",
-                            "DeleteRepository"})
+                            "DeleteRepository", "TagResource", "UntagResource"})
 
 
-async def _authorize(call: Call, operation: str) -> None:
+async def _authorize(call: Call, operation: str,
+                     context: dict[str, str | list[str]]) -> None:
     """IAM's decision on ``ecr:<Operation>``, on the repository the call names (by name
     or ARN) or the registry; GetAuthorizationToken on every registry it names."""
     action = f"ecr:{operation}"
     authorizer = call.auth.authorizer
+    tags = call.params.get("tags")
+    if isinstance(tags, list):  # CreateRepository, TagResource
+        for tag in tags:
+            context[f"aws:RequestTag/{tag['Key']}"] = tag["Value"]
+        context["aws:TagKeys"] = [tag["Key"] for tag in tags]
+    elif isinstance(call.params.get("tagKeys"), list):  # UntagResource
+        context["aws:TagKeys"] = list(call.params["tagKeys"])
     if operation == "GetAuthorizationToken":
         for account in call.params.get("registryIds") or [call.caller.account_id]:
-            await authorizer.authorize(call.caller, action, account, None)
+            await authorizer.authorize(call.caller, action, account, None, context)
         return
     account, repository = _target(call)
-    await authorizer.authorize(call.caller, action, account, repository)
+    await authorizer.authorize(call.caller, action, account, repository, context)
 
 
 def _target(call: Call) -> tuple[str, str | None]:

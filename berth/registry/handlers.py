@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.gate import Auth
+from berth.auth.gate import Auth, request_context
 from berth.errors import BerthError, Denied, ManifestTooLarge, Unsupported
 from berth.oci.manifest import MAX_MANIFEST_BYTES
 from berth.policy.ecr_actions import repository_arn
@@ -45,7 +45,8 @@ async def _account(request: Request, action: str | None) -> str:
     request.state.account = account
     if action is not None:
         await auth.authorizer.authorize(caller, action, account,
-                                        request.path_params.get("name"))
+                                        request.path_params.get("name"),
+                                        request_context(request.scope))
     return account
 
 
@@ -195,7 +196,8 @@ async def _mount_source(request: Request, name: str | None) -> Repository | None
     try:
         caller = auth.registry_caller(request.headers.get("authorization"))
         account = account_for_host(request.headers.get("host"), services.default_account)
-        await auth.authorizer.authorize(caller, "ecr:GetDownloadUrlForLayer", account, name)
+        await auth.authorizer.authorize(caller, "ecr:GetDownloadUrlForLayer", account, name,
+                                        request_context(request.scope))
         return await services.repositories.get(account, name)
     except BerthError:  # an unknown, invalid or forbidden source just means "no mount"
         return None

@@ -48,7 +48,8 @@ async def in_memory_berth(clock: Clock | None = None) -> AsyncIterator[httpx.Asy
     credentials = Credentials(SqlIdentityStore(engine), keys, clock)
     await credentials.ensure_account(ACCOUNT)
     auth = Auth(keys, credentials, clock, settings.region, PUBLIC_URL,
-                Authorizer(credentials.store, meta.repository_policy_by_name, settings.region))
+                Authorizer(credentials.store, meta.repository_policy_by_name, settings.region,
+                                   meta.repository_tags_by_name))
     await services.templates.create(ACCOUNT, Template("ROOT", ("CREATE_ON_PUSH",)))
     await meta.put_account_setting(ACCOUNT, "BLOB_MOUNTING", "ENABLED")
     root = (await credentials.lookup((await credentials.create_access_key(

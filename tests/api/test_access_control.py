@@ -142,3 +142,42 @@ def test_cross_account_pull_needs_the_repository_policy(shared_berth: BerthServe
             assert len(got["images"]) == 1
         finally:
             ecr.delete_repository_policy(repositoryName=repo)
+
+
+def user_with_policy(server: BerthServer, statement: dict[str, Any]) -> tuple[str, str]:
+    iam = server.client("iam")
+    name = f"c-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    login = {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [login, statement]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+@pytest.mark.parametrize(("cidr", "allowed"), [("127.0.0.0/8", True), ("10.0.0.0/8", False)])
+def test_source_ip_conditions(shared_berth: BerthServer, image: tuple[str, str], cidr: str,
+                              allowed: bool) -> None:
+    repo, tag = image
+    key = user_with_policy(shared_berth, {
+        "Effect": "Allow", "Action": "ecr:BatchGetImage", "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": cidr}}})
+    user = Client(shared_berth.url, password(shared_berth, key))
+    status = user.http.get(f"/v2/{repo}/manifests/{tag}").status_code
+    assert status == (200 if allowed else 403)
+    user.close()
+
+
+def test_resource_tag_conditions(shared_berth: BerthServer) -> None:
+    ecr = shared_berth.client()
+    tagged, other = f"acl/{uuid.uuid4().hex[:8]}", f"acl/{uuid.uuid4().hex[:8]}"
+    ecr.create_repository(repositoryName=tagged, tags=[{"Key": "Team", "Value": "backend"}])
+    ecr.create_repository(repositoryName=other)
+    key = user_with_policy(shared_berth, {
+        "Effect": "Allow", "Action": "ecr:DescribeImages", "Resource": "*",
+        "Condition": {"StringEquals": {"ecr:ResourceTag/Team": "backend"}}})
+    user = shared_berth.client("ecr", key=key)
+    assert user.describe_images(repositoryName=tagged)["imageDetails"] == []
+    with pytest.raises(ClientError) as denied:
+        user.describe_images(repositoryName=other)
+    assert code(denied) == "AccessDeniedException"

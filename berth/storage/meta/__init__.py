@@ -235,6 +235,8 @@ class MetaStore(Protocol):
 
     async def repository_policy_by_name(self, account_id: str, name: str) -> str | None: ...
 
+    async def repository_tags_by_name(self, account_id: str, name: str) -> dict[str, str]: ...
+
     async def set_repository_policy(self, repository_id: int, document: str | None) -> bool:
         """Store, or with None remove, the policy; True when one existed before."""
 

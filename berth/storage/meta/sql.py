@@ -479,6 +479,13 @@ class SqlMetaStore(SqlBase):
         async with self._read() as conn:
             return (await conn.execute(query)).scalar()
 
+    async def repository_tags_by_name(self, account_id: str, name: str) -> dict[str, str]:
+        query = (select(repository_tags.c.key, repository_tags.c.value)
+                 .join(repositories, repositories.c.id == repository_tags.c.repository_id)
+                 .where(repositories.c.account_id == account_id, repositories.c.name == name))
+        async with self._read() as conn:
+            return {row.key: row.value for row in await conn.execute(query)}
+
     async def repository_policy_by_name(self, account_id: str, name: str) -> str | None:
         query = (select(repository_policies.c.document)
                  .join(repositories, repositories.c.id == repository_policies.c.repository_id)
