@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import asdict, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,15 @@ async def services_session(settings: Settings) -> AsyncIterator[Services]:
         await meta.close()
 
 
+async def registry_policy_for_all_actions(meta: SqlMetaStore, account_id: str) -> str | None:
+    """The registry policy, when REGISTRY_POLICY_SCOPE is V2 (the default): then it
+    governs every ECR action, as a repository policy does; under V1 only replication."""
+    settings = await meta.account_settings(account_id)
+    if settings.get("REGISTRY_POLICY_SCOPE", "V2") != "V2":
+        return None
+    return await meta.registry_policy(account_id)
+
+
 def server_keys(settings: Settings) -> ServerKeys:
     return ServerKeys(load_or_create_master_key(settings.secret_key, settings.data_dir))
 
@@ -147,7 +157,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
             gate = Auth(keys, Credentials(identity, keys, clock), clock, settings.region,
                         settings.resolved_public_url,
                         Authorizer(identity, meta.repository_policy_by_name, settings.region,
-                                   meta.repository_tags_by_name))
+                                   meta.repository_tags_by_name,
+                                   partial(registry_policy_for_all_actions, meta)))
         else:
             ready, gate = services, auth
         app.state.services = ready

@@ -57,11 +57,14 @@ class Authorizer:
     def __init__(self, identity: SqlIdentityStore,
                  repository_policy: Callable[[str, str], Awaitable[str | None]],
                  region: str,
-                 repository_tags: Callable[[str, str], Awaitable[dict[str, str]]] | None = None
+                 repository_tags: Callable[[str, str], Awaitable[dict[str, str]]] | None = None,
+                 registry_policy: Callable[[str], Awaitable[str | None]] | None = None
                  ) -> None:
         self.identity = identity
         self._repository_policy = repository_policy
         self._repository_tags = repository_tags
+        self._registry_policy = registry_policy
+        self._registries = _Ttl(CACHE_SECONDS)
         self.region = region
         self._identities = _Ttl(CACHE_SECONDS)
         self._repositories = _Ttl(CACHE_SECONDS)
@@ -77,8 +80,10 @@ class Authorizer:
         resource = repository_arn(self.region, account_id, repository or "*")
         policy = None if repository is None else await self._repositories.get(
             (account_id, repository), lambda: self._repository_policy(account_id, repository))
-        if caller.is_root and caller.account_id == account_id and policy is None:
+        registry = await self._registry(account_id)
+        if caller.is_root and caller.account_id == account_id and policy is registry is None:
             return  # a root in its own account, and no resource policy that could deny
+        combined = _combined(policy, registry)
         keys = dict(context or {})
         now = datetime.now(UTC)
         keys.setdefault("aws:CurrentTime", now.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -89,7 +94,18 @@ class Authorizer:
                                         lambda: load_tags(account_id, repository))
             for key, value in tags.items():
                 keys[f"aws:ResourceTag/{key}"] = keys[f"ecr:ResourceTag/{key}"] = value
-        await self.require(caller, action, resource, account_id, policy, keys)
+        await self.require(caller, action, resource, account_id, combined, keys)
+
+    async def _registry(self, account_id: str) -> str | None:
+        """The registry policy that applies to every action (scope V2), if any."""
+        load = self._registry_policy
+        if load is None:
+            return None
+        found: str | None = await self._registries.get(account_id, lambda: load(account_id))
+        return found
+
+    def forget_registry(self, account_id: str) -> None:
+        self._registries.forget(account_id)
 
     def forget_repository(self, account_id: str, repository: str) -> None:
         self._repositories.forget((account_id, repository))
@@ -121,19 +137,20 @@ class Authorizer:
         return found
 
     async def decide(self, caller: Principal, action: str, resource: str,
-                     resource_account: str, resource_policy: str | None,
+                     resource_account: str, resource_policy: str | Policy | None,
                      context: Mapping[str, str | list[str]] | None = None) -> Decision:
         request = AccessRequest(
             principal_arn=caller.arn, principal_account=caller.account_id,
             principal_kind=caller.kind, action=action,  # type: ignore[arg-type]
             resource=resource, resource_account=resource_account, role_arn=caller.role_arn,
             context=dict(context or {}))
-        policy = None if resource_policy is None else ("resource",
-                                                        _parsed(resource_policy, "resource"))
+        if isinstance(resource_policy, str):
+            resource_policy = _parsed(resource_policy, "resource")
+        policy = None if resource_policy is None else ("resource", resource_policy)
         return evaluate(request, await self.identity_policies(caller), policy)
 
     async def require(self, caller: Principal, action: str, resource: str,
-                      resource_account: str, resource_policy: str | None,
+                      resource_account: str, resource_policy: str | Policy | None,
                       context: Mapping[str, str | list[str]] | None = None) -> None:
         decision = await self.decide(caller, action, resource, resource_account,
                                      resource_policy, context)
@@ -151,6 +168,17 @@ def denial_message(caller: Principal, action: str, resource: str, decision: Deci
         why = "because no identity-based policy allows the " + action + " action"
     return (f"User: {caller.arn} is not authorized to perform: {action} on resource: "
             f"{resource} {why}")
+
+
+def _combined(repository: str | None, registry: str | None) -> Policy | None:
+    """The repository's and the registry's policies as one resource policy: a statement
+    of either can allow, and a Deny in either wins."""
+    parts = [_parsed(text, "resource") for text in (repository, registry) if text is not None]
+    if not parts:
+        return None
+    statements = tuple(s for part in parts for s in part.statements)
+    version = "2012-10-17" if any(p.version == "2012-10-17" for p in parts) else parts[0].version
+    return Policy(version=version, statements=statements)
 
 
 def _parsed(text: str, kind: PolicyKind) -> Policy:

@@ -84,6 +84,8 @@ async def _call(request: Request, target: str, seen: dict[str, Any]) -> dict[str
     account, repository = seen["target"]
     if operation in POLICY_CHANGES and repository:
         auth.authorizer.forget_repository(account, repository)
+    if operation in REGISTRY_CHANGES:
+        auth.authorizer.forget_registry(account)
     return model.shape_output(operation, result)
 
 
@@ -114,6 +116,7 @@ def _audit(request: Request, seen: dict[str, Any], request_id: str,
         error_message=error.message if error else None))
 
 
+REGISTRY_CHANGES = frozenset({"PutRegistryPolicy", "DeleteRegistryPolicy", "PutAccountSetting"})
 # what the authorizer caches of a repository: its policy and its resource tags
 POLICY_CHANGES = frozenset({"SetRepositoryPolicy", "DeleteRepositoryPolicy",
                             "DeleteRepository", "TagResource", "UntagResource"})

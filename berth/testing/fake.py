@@ -12,12 +12,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from berth.app import create_app
+from berth.app import create_app, registry_policy_for_all_actions
 from berth.auth.authorize import Authorizer
 from berth.auth.credentials import Credentials
 from berth.auth.gate import Auth
@@ -49,7 +50,8 @@ async def in_memory_berth(clock: Clock | None = None) -> AsyncIterator[httpx.Asy
     await credentials.ensure_account(ACCOUNT)
     auth = Auth(keys, credentials, clock, settings.region, PUBLIC_URL,
                 Authorizer(credentials.store, meta.repository_policy_by_name, settings.region,
-                                   meta.repository_tags_by_name))
+                           meta.repository_tags_by_name,
+                           partial(registry_policy_for_all_actions, meta)))
     await services.templates.create(ACCOUNT, Template("ROOT", ("CREATE_ON_PUSH",)))
     await meta.put_account_setting(ACCOUNT, "BLOB_MOUNTING", "ENABLED")
     root = (await credentials.lookup((await credentials.create_access_key(

@@ -181,3 +181,42 @@ def test_resource_tag_conditions(shared_berth: BerthServer) -> None:
     with pytest.raises(ClientError) as denied:
         user.describe_images(repositoryName=other)
     assert code(denied) == "AccessDeniedException"
+
+
+def test_a_pull_only_user_cannot_list(shared_berth: BerthServer, image: tuple[str, str]) -> None:
+    repo, tag = image
+    key = new_user(shared_berth, "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly")
+    puller = Client(shared_berth.url, password(shared_berth, key))
+    assert puller.http.get(f"/v2/{repo}/manifests/{tag}").status_code == 200
+    assert puller.http.get(f"/v2/{repo}/tags/list").status_code == 403
+    assert puller.http.get("/v2/_catalog").status_code == 403
+    with pytest.raises(ClientError) as denied:
+        shared_berth.client("ecr", key=key).list_images(repositoryName=repo)
+    assert code(denied) == "AccessDeniedException"
+    puller.close()
+
+
+def test_a_v2_registry_policy_governs_every_repository(shared_berth: BerthServer,
+                                                       image: tuple[str, str]) -> None:
+    repo, tag = image
+    other = create_account(shared_berth)
+    key = (other["AccessKeyId"], other["SecretAccessKey"])
+    host = {"Host": f"{shared_berth.account_id}.dkr.ecr.{shared_berth.region}.localhost"}
+    them = httpx.Client(base_url=shared_berth.url, headers=host,
+                        auth=httpx.BasicAuth("AWS", password(shared_berth, key)))
+    ecr = shared_berth.client()
+    assert them.get(f"/v2/{repo}/manifests/{tag}").status_code == 403
+    ecr.put_registry_policy(policyText=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "PullEverything", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{other['AccountId']}:root"},
+         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+         "Resource": f"arn:aws:ecr:{shared_berth.region}:{shared_berth.account_id}:"
+                     "repository/*"}]}))
+    try:
+        assert them.get(f"/v2/{repo}/manifests/{tag}").status_code == 200
+        ecr.put_account_setting(name="REGISTRY_POLICY_SCOPE", value="V1")
+        assert them.get(f"/v2/{repo}/manifests/{tag}").status_code == 403
+    finally:
+        ecr.put_account_setting(name="REGISTRY_POLICY_SCOPE", value="V2")
+        ecr.delete_registry_policy()
+        them.close()
