@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from berth.config import ConfigError, Settings, load_settings
@@ -20,6 +21,8 @@ SETTING_FLAGS = {
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "iam" and args.action == "call":
+        _own_flags_of_call(parser, args)
     try:
         settings = load_settings(os.environ, _overrides(args))
         if args.command == "serve":
@@ -57,7 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     key = actions.add_parser("create-access-key", help="an access key of a user or root")
     key.add_argument("--account-id", dest="new_account_id", required=True)
     key.add_argument("--user-name", help="the user; the account root when omitted")
-    for sub in (account, user, key):
+    call = actions.add_parser(
+        "call", help="any IAM action of the API as the account's root, e.g. "
+        "'call put-user-policy --account-id A --user-name u --policy-name p "
+        "--policy-document file://p.json'")
+    call.add_argument("operation", help="the aws iam command name, e.g. attach-role-policy")
+    call.add_argument("--account-id", dest="new_account_id")
+    call.add_argument("parameters", nargs=argparse.REMAINDER,
+                      help="--kebab-case-name VALUE pairs, as the aws CLI takes them")
+    for sub in (account, user, key, call):
         _setting_flags(sub)
 
     lifecycle = commands.add_parser("lifecycle", help="apply lifecycle policies now")
@@ -103,10 +114,14 @@ def _serve(settings: Settings) -> int:
 def _iam(args: argparse.Namespace, settings: Settings) -> int:
     from berth.app import identity_session, prepare
     from berth.auth.credentials import Credentials, IdentityConflict, IdentityMissing
+    from berth.errors import BerthError
 
     settings = prepare(settings)
 
     async def act(credentials: Credentials) -> dict[str, Any]:
+        if args.action == "call":
+            return await _iam_call(credentials, args.new_account_id, args.operation,
+                                   _form(args.parameters))
         if args.action == "create-account":
             return (await credentials.create_account(args.new_account_id)).as_json()
         if args.action == "create-user":
@@ -125,8 +140,54 @@ def _iam(args: argparse.Namespace, settings: Settings) -> int:
     except (IdentityConflict, IdentityMissing, ValueError) as exc:
         print(f"berth iam: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2))
+    except BerthError as exc:
+        print(f"berth iam: {exc.ecr_exception}: {exc.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, default=str))
     return 0
+
+
+def _own_flags_of_call(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """berth's own flags may follow the action's parameters: take them back out."""
+    own = {"--account-id": "new_account_id", "--data-dir": "data_dir",
+           "--database-url": "database_url"}
+    rest: list[str] = []
+    items = iter(args.parameters)
+    for item in items:
+        if item in own:
+            setattr(args, own[item], next(items, None))
+        else:
+            rest.append(item)
+    args.parameters = rest
+    if not args.new_account_id:
+        parser.error("iam call needs --account-id")
+
+
+def _form(parameters: list[str]) -> dict[str, str]:
+    """``--user-name alice --policy-document file://p.json`` as IAM's form fields."""
+    if len(parameters) % 2 or not all(p.startswith("--") for p in parameters[::2]):
+        raise ValueError("parameters come as --name value pairs")
+    form = {}
+    for flag, value in zip(parameters[::2], parameters[1::2], strict=True):
+        name = "".join(part.capitalize() for part in flag[2:].split("-"))
+        if value.startswith("file://"):
+            value = Path(value[len("file://"):]).read_text()
+        form[name] = value
+    return form
+
+
+async def _iam_call(credentials: Any, account_id: str, operation: str,
+                    form: dict[str, str]) -> dict[str, Any]:
+    from berth.auth.principals import Principal
+    from berth.iam_api.iam import IamActions
+
+    action = "".join(part.capitalize() for part in operation.split("-"))
+    handler = IamActions(credentials).actions().get(action)
+    if handler is None:
+        raise ValueError(f"unknown IAM action {operation}")
+    root = Principal(account_id, account_id, None)
+    result: dict[str, Any] | None = await handler(root, form)
+    return result or {}
 
 
 def _lifecycle(args: argparse.Namespace, settings: Settings) -> int:

@@ -40,3 +40,24 @@ def test_random_account_id_and_bootstrap_credentials_file(tmp_path: Path) -> Non
     credentials = tmp_path / "credentials"
     assert credentials.stat().st_mode & 0o777 == 0o600
     assert "aws_secret_access_key" in credentials.read_text()
+
+
+def test_any_iam_action_through_call(tmp_path: Path) -> None:
+    account = json.loads(berth("iam", "create-account", data_dir=tmp_path).stdout)["AccountId"]
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+         "Action": "sts:AssumeRole"}]}))
+    made = berth("iam", "call", "create-role", "--account-id", account, "--data-dir",
+                 str(tmp_path), "--role-name", "ci", "--assume-role-policy-document",
+                 f"file://{trust}", data_dir=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["Role"]["Arn"] == f"arn:aws:iam::{account}:role/ci"
+    attached = berth("iam", "call", "attach-role-policy", "--account-id", account,
+                     "--data-dir", str(tmp_path), "--role-name", "ci", "--policy-arn",
+                     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+                     data_dir=tmp_path)
+    assert attached.returncode == 0, attached.stderr
+    missing = berth("iam", "call", "get-role", "--account-id", account, "--data-dir",
+                    str(tmp_path), "--role-name", "nope", data_dir=tmp_path)
+    assert missing.returncode == 1 and "NoSuchEntity" in missing.stderr
