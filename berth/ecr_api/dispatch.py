@@ -136,8 +136,9 @@ async def _authorize(call: Call, operation: str,
     elif isinstance(call.params.get("tagKeys"), list):  # UntagResource
         context["aws:TagKeys"] = list(call.params["tagKeys"])
     if operation == "GetAuthorizationToken":
-        for account in call.params.get("registryIds") or [call.caller.account_id]:
-            await authorizer.authorize(call.caller, action, account, None, context)
+        # an identity policy must allow it: no resource or registry policy can (ECR's rule)
+        await authorizer.require(call.caller, action, "*", call.caller.account_id, None,
+                                 context)
         return
     account, repository = _target(call)
     await authorizer.authorize(call.caller, action, account, repository, context)
