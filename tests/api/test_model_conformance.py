@@ -172,7 +172,6 @@ BAD_CALLS: list[tuple[str, Any, str | None]] = [
      None),
     ("GetDownloadUrlForLayer", {"repositoryName": "{repo}", "layerDigest": "md5:" + "a" * 32},
      None),
-    ("GetAuthorizationToken", {"registryIds": ["{other_account}"]}, "AccessDeniedException"),
     ("GetAuthorizationToken", {"registryIds": ["abc"]}, "InvalidParameterException"),
     ("PutImageTagMutability", {"repositoryName": "{missing}", "imageTagMutability": "MUTABLE"},
      "RepositoryNotFoundException"),
