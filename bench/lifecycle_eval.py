@@ -19,22 +19,11 @@ import time
 from collections import Counter
 
 from berth.lifecycle import ImageFacts, evaluate, parse_policy
+from berth.testing.guide import LIFECYCLE_POLICY
 
 DAY = 86_400
 NOW = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-SEED_POLICY = """{"rules": [
-  {"rulePriority": 1, "description": "Remove untagged images older than 7 days",
-   "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                 "countUnit": "days", "countNumber": 7},
-   "action": {"type": "expire"}},
-  {"rulePriority": 2, "description": "Keep only the last 30 tagged images",
-   "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"],
-                 "countType": "imageCountMoreThan", "countNumber": 30},
-   "action": {"type": "expire"}},
-  {"rulePriority": 3, "description": "Remove dev images older than 14 days",
-   "selection": {"tagStatus": "tagged", "tagPrefixList": ["dev-", "feature-"],
-                 "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
-   "action": {"type": "expire"}}]}"""
+SEED_POLICY = LIFECYCLE_POLICY  # the seed guide's three rules
 
 KINDS = [("untagged", 30), ("release", 20), ("dev", 15), ("feature", 10), ("dev+feature", 10),
          ("nightly", 8), ("referrer", 5), ("other", 2)]

@@ -9,22 +9,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from berth.testing.guide import LIFECYCLE_POLICY
 from berth.testing.server import BerthServer
 from tests.api.helpers import aws_json, push_image, unique
 from tests.http.registry_client import Client
 
-GUIDE_POLICY = {"rules": [
-    {"rulePriority": 1, "description": "Remove untagged images older than 7 days",
-     "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                   "countUnit": "days", "countNumber": 7}, "action": {"type": "expire"}},
-    {"rulePriority": 2, "description": "Keep only the last 30 tagged images",
-     "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"],
-                   "countType": "imageCountMoreThan", "countNumber": 30},
-     "action": {"type": "expire"}},
-    {"rulePriority": 3, "description": "Remove dev images older than 14 days",
-     "selection": {"tagStatus": "tagged", "tagPrefixList": ["dev-", "feature-"],
-                   "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
-     "action": {"type": "expire"}}]}
+GUIDE_POLICY = json.loads(LIFECYCLE_POLICY)
 KEEP_TWO = {"rules": [{"rulePriority": 1, "description": "keep the two newest v* images",
                        "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"],
                                      "countType": "imageCountMoreThan", "countNumber": 2},
@@ -38,7 +28,7 @@ def code(error: pytest.ExceptionInfo[ClientError]) -> str:
 def test_the_guides_lifecycle_commands(shared_berth: BerthServer, ecr: Any) -> None:
     repo = unique("lifecycle")
     ecr.create_repository(repositoryName=repo)
-    text = json.dumps(GUIDE_POLICY, indent=2)
+    text = LIFECYCLE_POLICY
     put = aws_json(shared_berth, "ecr", "put-lifecycle-policy", "--repository-name", repo,
                    "--lifecycle-policy-text", text)
     assert json.loads(put["lifecyclePolicyText"]) == GUIDE_POLICY

@@ -9,22 +9,10 @@ from typing import Any
 import pytest
 
 from berth.lifecycle import LifecyclePolicy, LifecyclePolicyError, Rule, parse_policy
+from berth.testing.guide import LIFECYCLE_POLICY
 from tests.unit.lifecycle.documents import archive_expiry, policy, rule, text
 
-SEED_POLICY = {"rules": [
-    {"rulePriority": 1, "description": "Remove untagged images older than 7 days",
-     "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
-                   "countUnit": "days", "countNumber": 7},
-     "action": {"type": "expire"}},
-    {"rulePriority": 2, "description": "Keep only the last 30 tagged images",
-     "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"],
-                   "countType": "imageCountMoreThan", "countNumber": 30},
-     "action": {"type": "expire"}},
-    {"rulePriority": 3, "description": "Remove dev images older than 14 days",
-     "selection": {"tagStatus": "tagged", "tagPrefixList": ["dev-", "feature-"],
-                   "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
-     "action": {"type": "expire"}},
-]}
+SEED_POLICY = json.loads(LIFECYCLE_POLICY)
 
 
 def test_the_seed_guide_policy() -> None:

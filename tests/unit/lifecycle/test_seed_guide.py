@@ -35,53 +35,9 @@ from __future__ import annotations
 from collections import Counter
 
 from berth.lifecycle import ImageFacts, evaluate, parse_policy
+from berth.testing.guide import LIFECYCLE_POLICY as SEED_GUIDE_POLICY
 from tests.unit.lifecycle.documents import NOW, digest_of, image
 from tests.unit.lifecycle.reference import naive_evaluate
-
-SEED_GUIDE_POLICY = """{
-    "rules": [
-      {
-        "rulePriority": 1,
-        "description": "Remove untagged images older than 7 days",
-        "selection": {
-          "tagStatus": "untagged",
-          "countType": "sinceImagePushed",
-          "countUnit": "days",
-          "countNumber": 7
-        },
-        "action": {
-          "type": "expire"
-        }
-      },
-      {
-        "rulePriority": 2,
-        "description": "Keep only the last 30 tagged images",
-        "selection": {
-          "tagStatus": "tagged",
-          "tagPrefixList": ["v"],
-          "countType": "imageCountMoreThan",
-          "countNumber": 30
-        },
-        "action": {
-          "type": "expire"
-        }
-      },
-      {
-        "rulePriority": 3,
-        "description": "Remove dev images older than 14 days",
-        "selection": {
-          "tagStatus": "tagged",
-          "tagPrefixList": ["dev-", "feature-"],
-          "countType": "sinceImagePushed",
-          "countUnit": "days",
-          "countNumber": 14
-        },
-        "action": {
-          "type": "expire"
-        }
-      }
-    ]
-  }"""
 
 
 def repository() -> list[ImageFacts]:
