@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.gate import Auth, request_context
+from berth.auth.gate import Auth, audit_event, request_context
 from berth.ecr_api import model
 from berth.ecr_api.call import Call
 from berth.ecr_api.operations import HANDLERS
@@ -23,7 +23,7 @@ from berth.errors import BerthError, SerializationFailure, ServerError, UnknownO
 from berth.errors import InvalidParameter as InvalidParameterError
 from berth.policy.ecr_actions import repository_arn
 from berth.services import Services
-from berth.services.audit import DENIALS, AuditEvent, AuditLog
+from berth.services.audit import DENIALS, AuditLog
 
 log = logging.getLogger("berth.ecr_api")
 JSON_11 = "application/x-amz-json-1.1"
@@ -102,18 +102,12 @@ def _audit(request: Request, seen: dict[str, Any], request_id: str,
     caller, target = seen.get("caller"), seen.get("target")
     account, repository = target if target else (None, None)
     region = request.app.state.services.region
-    audit.record(AuditEvent(
-        event_name=operation, source="ecr.amazonaws.com",
-        principal_arn=caller.arn if caller else None,
-        account_id=caller.account_id if caller else None,
-        access_key_id=caller.access_key_id if caller else None,
-        source_ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"), request_id=request_id,
+    audit.record(audit_event(
+        request.scope, caller, event_name=operation, source="ecr.amazonaws.com",
+        request_id=request_id,
         resource_arn=repository_arn(region, account, repository)
         if account and repository else None,
-        recipient_account=account, read_only=read_only,
-        error_code=error.ecr_exception if error else None,
-        error_message=error.message if error else None))
+        recipient_account=account, read_only=read_only, error=error))
 
 
 REGISTRY_CHANGES = frozenset({"PutRegistryPolicy", "DeleteRegistryPolicy", "PutAccountSetting"})

@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.gate import Auth
+from berth.auth.gate import Auth, audit_event
 from berth.errors import BerthError, InvalidParameter, ServerError
 from berth.iam_api import iam, query, sts
-from berth.services.audit import DENIALS, AuditEvent, AuditLog
+from berth.services.audit import DENIALS, AuditLog
 
 log = logging.getLogger("berth.iam_api")
 
@@ -55,13 +55,8 @@ def _audit(request: Request, seen: dict[str, Any], request_id: str,
                                                       or error.ecr_exception not in DENIALS)):
         return
     caller = seen.get("caller")
-    audit.record(AuditEvent(
-        event_name=action, source="iam.amazonaws.com",
-        principal_arn=caller.arn if caller else None,
-        account_id=caller.account_id if caller else None,
-        access_key_id=caller.access_key_id if caller else None,
-        source_ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"), request_id=request_id,
-        resource_arn=None, recipient_account=caller.account_id if caller else None,
-        read_only=read_only, error_code=error.ecr_exception if error else None,
-        error_message=error.message if error else None))
+    audit.record(audit_event(
+        request.scope, caller, event_name=action, source="iam.amazonaws.com",
+        request_id=request_id, resource_arn=None,
+        recipient_account=caller.account_id if caller else None, read_only=read_only,
+        error=error))

@@ -12,14 +12,14 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from berth.auth.gate import Auth, request_context
+from berth.auth.gate import Auth, audit_event, request_context
 from berth.errors import BerthError, Denied, ManifestTooLarge, Unsupported
 from berth.oci.manifest import MAX_MANIFEST_BYTES
 from berth.policy.ecr_actions import repository_arn
 from berth.registry.hosts import account_for_host
 from berth.registry.responses import API_VERSION, BlobResponse, empty, json_response
 from berth.services import Services
-from berth.services.audit import AuditEvent, AuditLog
+from berth.services.audit import AuditLog
 from berth.services.blobs import parse_digest
 from berth.services.images import acceptable
 from berth.services.repositories import check_name
@@ -56,17 +56,13 @@ def record(request: Request, error: BerthError | None = None) -> None:
     action = getattr(request.state, "action", None)
     if audit is None or action is None:
         return
-    caller = request.state.caller
     account, name = request.state.account, request.path_params.get("name")
-    audit.record(AuditEvent(
-        event_name=action.removeprefix("ecr:"), source="ecr.amazonaws.com",
-        principal_arn=caller.arn, account_id=caller.account_id,
-        access_key_id=caller.access_key_id,
-        source_ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"), request_id=str(uuid.uuid4()),
+    audit.record(audit_event(
+        request.scope, request.state.caller, event_name=action.removeprefix("ecr:"),
+        source="ecr.amazonaws.com", request_id=str(uuid.uuid4()),
         resource_arn=repository_arn(_services(request).region, account, name) if name else None,
-        recipient_account=account, read_only=False,
-        error_code=error.code if error else None, error_message=error.message if error else None))
+        recipient_account=account, read_only=False, error=error,
+        error_code=error.code if error else None))
 
 
 async def _repo(request: Request, action: str) -> Repository:
