@@ -233,9 +233,9 @@ async def cancel_upload(request: Request) -> Response:
 # manifests
 
 async def get_manifest(request: Request) -> Response:
+    account = await _account(request, "ecr:BatchGetImage")
     record = await _services(request).images.pull(
-        await _account(request, "ecr:BatchGetImage"), request.path_params["name"],
-        request.path_params["reference"])
+        account, request.path_params["name"], request.path_params["reference"])
     accept = [a.split(";")[0].strip() for a in request.headers.getlist("accept")
               for a in a.split(",") if a.strip()]
     if not acceptable(record.media_type, accept):
@@ -245,7 +245,9 @@ async def get_manifest(request: Request) -> Response:
     if request.method == "HEAD":
         return Response(b"", media_type=record.media_type, headers=headers)
     images = _services(request).images
-    background = (BackgroundTask(images.record_pull, record)
+    caller = request.state.caller
+    background = (BackgroundTask(images.record_pull, record, account,
+                                 caller.role_arn or caller.arn)
                   if images.needs_pull_record(record) else None)
     return Response(record.payload, media_type=record.media_type, headers=headers,
                     background=background)

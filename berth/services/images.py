@@ -90,7 +90,12 @@ class Images:
         last = record.last_pulled_at
         return last is None or last < self.clock.now() - PULL_TIME_RESOLUTION
 
-    async def record_pull(self, record: ManifestRecord) -> None:
+    async def record_pull(self, record: ManifestRecord, account_id: str,
+                          principal_arn: str) -> None:
+        """Write the pull time, unless the puller is one of the account's pull-time
+        exclusions (a user or role ARN; a role's sessions count as the role)."""
+        if principal_arn in await self.meta.pull_time_exclusions(account_id):
+            return
         await self.meta.record_pull(record.repository_id, record.digest, self.clock.now(),
                                     PULL_TIME_RESOLUTION)
 

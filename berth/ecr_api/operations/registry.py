@@ -7,8 +7,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from berth.ecr_api import shapes
-from berth.ecr_api.call import Call
-from berth.errors import InvalidParameter
+from berth.ecr_api.call import Call, encode_token
+from berth.errors import (
+    ExclusionAlreadyExists,
+    ExclusionNotFound,
+    InvalidParameter,
+    LimitExceeded,
+)
 
 # ECR's account settings, their allowed values, and the value an account starts with.
 ACCOUNT_SETTINGS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -57,3 +62,35 @@ async def put_account_setting(call: Call) -> dict[str, Any]:
                                f"{name}; use one of {', '.join(allowed)}")
     await call.services.meta.put_account_setting(call.caller.account_id, name, value)
     return {"name": name, "value": value}
+
+
+MAX_PULL_TIME_EXCLUSIONS = 100
+
+
+async def register_pull_time_update_exclusion(call: Call) -> dict[str, Any]:
+    account, arn = call.registry(), call.params["principalArn"]
+    meta = call.services.meta
+    if len(await meta.pull_time_exclusions(account)) >= MAX_PULL_TIME_EXCLUSIONS:
+        raise LimitExceeded(f"an account can have at most {MAX_PULL_TIME_EXCLUSIONS} "
+                            "pull time update exclusions")
+    if not await meta.set_pull_time_exclusion(account, arn, call.auth.clock.now()):
+        raise ExclusionAlreadyExists(f"The principal {arn} is already excluded")
+    return {"principalArn": arn,
+            "createdAt": (await meta.pull_time_exclusions(account))[arn]}
+
+
+async def deregister_pull_time_update_exclusion(call: Call) -> dict[str, Any]:
+    arn = call.params["principalArn"]
+    if not await call.services.meta.set_pull_time_exclusion(call.registry(), arn, None):
+        raise ExclusionNotFound(f"The principal {arn} is not excluded")
+    return {"principalArn": arn}
+
+
+async def list_pull_time_update_exclusions(call: Call) -> dict[str, Any]:
+    after, limit = call.page(100)
+    arns = [a for a in await call.services.meta.pull_time_exclusions(call.registry())
+            if after is None or a > after]
+    out: dict[str, Any] = {"pullTimeUpdateExclusions": arns[:limit]}
+    if len(arns) > limit:
+        out["nextToken"] = encode_token(arns[limit - 1])
+    return out

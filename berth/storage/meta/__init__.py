@@ -262,6 +262,14 @@ class MetaStore(Protocol):
     async def image_facts(self, repository_id: int) -> list[ImageFactsRecord]:
         """Every manifest with its tags and whether an index of the repository lists it."""
 
+    # principals whose pulls are not recorded
+    async def pull_time_exclusions(self, account_id: str) -> dict[str, float]:
+        """Excluded principal ARNs and when each was added."""
+
+    async def set_pull_time_exclusion(self, account_id: str, principal_arn: str,
+                                      now: float | None) -> bool:
+        """Add (``now`` given) or remove the exclusion; False when nothing changed."""
+
     # account settings and repository creation templates
     async def account_settings(self, account_id: str) -> dict[str, str]: ...
 

@@ -12,7 +12,8 @@
       │     └── role_attached_policies (…, role_name, policy_arn)
       ├── access_keys (access_key_id) → user (NULL: the account's root); secret encrypted
       ├── account_settings (account_id, name) → value
-      └── creation_templates (account_id, prefix) → the template as JSON
+      ├── creation_templates (account_id, prefix) → the template as JSON
+      └── pull_time_exclusions (account_id, principal_arn) → created_at
     repositories (id) ── account_id, name (unique together), created_at, tag mutability
       │                  and its exclusion filters (JSON), scan_on_push, encryption
       ├── repository_tags (repository_id, key) → value        resource tags
@@ -186,6 +187,13 @@ registry_policies = Table(
     "registry_policies", metadata,
     Column("account_id", String(12), primary_key=True),
     Column("document", Text, nullable=False),
+)
+
+pull_time_exclusions = Table(
+    "pull_time_exclusions", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("principal_arn", String(200), primary_key=True),
+    Column("created_at", Double, nullable=False),
 )
 
 account_settings = Table(

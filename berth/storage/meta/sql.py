@@ -36,6 +36,7 @@ from berth.storage.meta.schema import (
     manifest_blobs,
     manifest_children,
     manifests,
+    pull_time_exclusions,
     registry_policies,
     repositories,
     repository_blobs,
@@ -583,6 +584,29 @@ class SqlMetaStore(SqlBase):
                                  r.subject_digest, r.image_size,
                                  tuple(sorted(by_digest.get(r.digest, ()))), r.digest in listed)
                 for r in rows]
+
+    # principals whose pulls are not recorded
+
+    async def pull_time_exclusions(self, account_id: str) -> dict[str, float]:
+        query = (select(pull_time_exclusions.c.principal_arn, pull_time_exclusions.c.created_at)
+                 .where(pull_time_exclusions.c.account_id == account_id)
+                 .order_by(pull_time_exclusions.c.principal_arn))
+        async with self._read() as conn:
+            return {row.principal_arn: row.created_at for row in await conn.execute(query)}
+
+    async def set_pull_time_exclusion(self, account_id: str, principal_arn: str,
+                                      now: float | None) -> bool:
+        """Add (``now`` given) or remove the exclusion; False when nothing changed."""
+        async with self._write() as conn:
+            if now is None:
+                result = await conn.execute(delete(pull_time_exclusions).where(
+                    pull_time_exclusions.c.account_id == account_id,
+                    pull_time_exclusions.c.principal_arn == principal_arn))
+            else:
+                result = await conn.execute(self._insert(pull_time_exclusions).values(
+                    account_id=account_id, principal_arn=principal_arn, created_at=now,
+                ).on_conflict_do_nothing())
+        return bool(result.rowcount)
 
     # account settings
 
