@@ -51,6 +51,11 @@ class Call:
         return value, limit
 
 
+def is_offset(value: Any) -> bool:
+    """A token that is a position in a list the operation pages through."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def encode_token(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 

@@ -187,14 +187,13 @@ async def _mount_source(request: Request, name: str | None) -> Repository | None
     """The repository to mount from, when it exists and the caller may pull from it."""
     if not name:
         return None
-    services = _services(request)
     auth: Auth = request.app.state.auth
+    # the caller and account _account established for this request's push
+    caller, account = request.state.caller, request.state.account
     try:
-        caller = auth.registry_caller(request.headers.get("authorization"))
-        account = account_for_host(request.headers.get("host"), services.default_account)
         await auth.authorizer.authorize(caller, "ecr:GetDownloadUrlForLayer", account, name,
                                         request_context(request.scope))
-        return await services.repositories.get(account, name)
+        return await _services(request).repositories.get(account, name)
     except BerthError:  # an unknown, invalid or forbidden source just means "no mount"
         return None
 

@@ -20,12 +20,12 @@ from berth.errors import (
     BlobUploadInvalid,
     BlobUploadUnknown,
     DigestInvalid,
-    NameUnknown,
     RangeNotSatisfiable,
     SizeInvalid,
     UploadOutOfOrder,
 )
 from berth.oci.digest import ALGORITHMS, DEFAULT_ALGORITHM, Digest, DigestError, Hasher, new_hasher
+from berth.services.repositories import repository_missing
 from berth.storage.blobs import BlobMissing, BlobStore, UploadConflict
 from berth.storage.meta import MetaStore, Repository, Upload
 
@@ -108,7 +108,7 @@ class Blobs:
         size = await self.meta.blob_size_by_name(account_id, name, str(digest))
         if size is None:
             if await self.meta.get_repository(account_id, name) is None:
-                raise NameUnknown(f"repository {name!r} not found", detail={"name": name})
+                raise repository_missing(account_id, name)
             raise BlobUnknown(detail={"digest": str(digest)})
         start, length, partial = _byte_range(range_header, size)
         return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))

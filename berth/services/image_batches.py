@@ -92,7 +92,7 @@ class ImageBatches:
             tags = await self.meta.tags_of(repo.id, [r.digest for r in batch])
             for record in batch:
                 cursor = record.digest
-                if _status_matches(tag_status, tags[record.digest]):
+                if matches_tag_status(tag_status, tags[record.digest]):
                     found.append(ImageInfo(record, tags[record.digest]))
                     if len(found) == limit:
                         break
@@ -199,7 +199,7 @@ def valid_ecr_tag(tag: str) -> bool:
         c.isalnum() or c in "._-" for c in tag)
 
 
-def _status_matches(tag_status: str, tags: list[str]) -> bool:
+def matches_tag_status(tag_status: str, tags: list[str]) -> bool:
     if tag_status == "TAGGED":
         return bool(tags)
     if tag_status == "UNTAGGED":
@@ -208,7 +208,7 @@ def _status_matches(tag_status: str, tags: list[str]) -> bool:
 
 
 def _ids_of(info: ImageInfo, tag_status: str) -> list[ImageRef]:
-    if not _status_matches(tag_status, info.tags):
+    if not matches_tag_status(tag_status, info.tags):
         return []
     if not info.tags:
         return [ImageRef(info.record.digest)]

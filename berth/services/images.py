@@ -13,7 +13,6 @@ from berth.errors import (
     ManifestInvalid,
     ManifestTooLarge,
     ManifestUnknown,
-    NameUnknown,
     ReferencedImagesNotFound,
 )
 from berth.oci.digest import Digest, DigestError, is_digest
@@ -26,7 +25,7 @@ from berth.oci.manifest import (
 )
 from berth.oci.names import valid_tag
 from berth.services.immutability import tag_is_immutable
-from berth.services.repositories import check_name
+from berth.services.repositories import check_name, repository_missing
 from berth.storage.meta import (
     ManifestRecord,
     MetaStore,
@@ -80,7 +79,7 @@ class Images:
             return record
         repo = await self.meta.get_repository(account_id, name)
         if repo is None:
-            raise NameUnknown(f"repository {name!r} not found", detail={"name": name})
+            raise repository_missing(account_id, name)
         raise ManifestUnknown(f"manifest {reference[:200]!r} not found in {name!r}",
                               detail={"reference": reference[:200]})
 

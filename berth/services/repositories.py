@@ -33,7 +33,7 @@ class Repositories:
         check_name(name)
         repo = await self.meta.get_repository(account_id, name)
         if repo is None:
-            raise NameUnknown(_not_found(account_id, name), detail={"name": name})
+            raise repository_missing(account_id, name)
         return repo
 
     async def for_push(self, account_id: str, name: str) -> Repository:
@@ -45,7 +45,7 @@ class Repositories:
             return repo
         template = await self.templates.matching(account_id, name, "CREATE_ON_PUSH")
         if template is None:
-            raise NameUnknown(_not_found(account_id, name), detail={"name": name})
+            raise repository_missing(account_id, name)
         repo, _ = await self.meta.create_repository(
             account_id, name, self.clock.now(), template.settings, template.resource_tags)
         return repo
@@ -69,7 +69,7 @@ class Repositories:
         if names is not None:
             missing = sorted(set(names) - {r.name for r in found})
             if missing:
-                raise NameUnknown(_not_found(account_id, missing[0]))
+                raise repository_missing(account_id, missing[0])
         return found
 
     async def delete(self, account_id: str, name: str, force: bool) -> Repository:
@@ -121,6 +121,7 @@ def check_resource_tags(tags: Mapping[str, str]) -> None:
             raise InvalidParameter("tag keys must not be empty")
 
 
-def _not_found(account_id: str, name: str) -> str:
-    return (f"The repository with name '{name}' does not exist in the registry with id "
-            f"'{account_id}'")
+def repository_missing(account_id: str, name: str) -> NameUnknown:
+    """The error for a repository that does not exist, on either plane."""
+    return NameUnknown(f"The repository with name '{name}' does not exist in the registry "
+                       f"with id '{account_id}'", detail={"name": name})

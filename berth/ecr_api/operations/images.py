@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from berth.ecr_api import shapes
-from berth.ecr_api.call import Call, encode_token
+from berth.ecr_api.call import Call, encode_token, is_offset
 from berth.errors import InvalidParameter
 from berth.oci.digest import Digest, DigestError
 from berth.services.image_batches import ImageRef
@@ -100,8 +100,7 @@ async def list_image_referrers(call: Call) -> dict[str, Any]:
         digest = Digest.parse(subject)
     except DigestError as exc:
         raise InvalidParameter(f"Invalid parameter at 'subjectId.imageDigest': {exc}") from None
-    after, limit = call.page(20, lambda v: isinstance(v, int) and not isinstance(v, bool)
-                             and v >= 0)
+    after, limit = call.page(20, is_offset)
     limit = min(limit, MAX_REFERRERS_PAGE)
     types = (call.params.get("filter") or {}).get("artifactTypes")
     found = await call.services.images.referrers(repo, digest, None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from berth.ecr_api.call import Call, encode_token
+from berth.ecr_api.call import Call, encode_token, is_offset
+from berth.services.image_batches import matches_tag_status
 
 
 def _names(call: Call, repo_account: str, repo_name: str) -> dict[str, Any]:
@@ -49,8 +50,7 @@ def _action(result: dict[str, Any]) -> dict[str, Any]:
 
 def _matches(result: dict[str, Any], tag_status: str, ids: list[dict[str, Any]] | None
              ) -> bool:
-    tagged = bool(result["tags"])
-    if (tag_status == "TAGGED" and not tagged) or (tag_status == "UNTAGGED" and tagged):
+    if not matches_tag_status(tag_status, result["tags"]):
         return False
     if ids is None:
         return True
@@ -64,8 +64,7 @@ async def get_lifecycle_policy_preview(call: Call) -> dict[str, Any]:
     results = preview.results or []
     tag_status = str((call.params.get("filter") or {}).get("tagStatus") or "ANY")
     chosen = [r for r in results if _matches(r, tag_status, call.params.get("imageIds"))]
-    after, limit = call.page(100, lambda v: isinstance(v, int) and not isinstance(v, bool)
-                             and v >= 0)
+    after, limit = call.page(100, is_offset)
     start = int(after or 0)
     page = chosen[start:start + limit]
     transitions = sum(1 for r in results if r["action"] == "transition")
