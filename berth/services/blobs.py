@@ -98,9 +98,7 @@ class Blobs:
         return size
 
     async def open(self, repo: Repository, digest: Digest, range_header: str | None) -> BlobRead:
-        size = await self.size(repo, digest)
-        start, length, partial = _byte_range(range_header, size)
-        return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))
+        return self._read(digest, await self.size(repo, digest), range_header)
 
     async def pull(self, account_id: str, name: str, digest: Digest, range_header: str | None
                    ) -> BlobRead:
@@ -110,6 +108,9 @@ class Blobs:
             if await self.meta.get_repository(account_id, name) is None:
                 raise repository_missing(account_id, name)
             raise BlobUnknown(detail={"digest": str(digest)})
+        return self._read(digest, size, range_header)
+
+    def _read(self, digest: Digest, size: int, range_header: str | None) -> BlobRead:
         start, length, partial = _byte_range(range_header, size)
         return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))
 
