@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, replace
 from functools import partial
@@ -34,6 +35,7 @@ from berth.registry.responses import oci_error
 from berth.registry.routes import ROUTES
 from berth.services import Services
 from berth.services.audit import AuditLog
+from berth.services.gc import Gc
 from berth.storage.blobs import BlobStore
 from berth.storage.blobs.filesystem import FilesystemBlobStore
 from berth.storage.meta.identity import SqlIdentityStore
@@ -43,6 +45,7 @@ from berth.storage.meta.sql import SqlMetaStore, create_engine
 log = logging.getLogger("berth")
 SETTINGS_ENV = "BERTH_RESOLVED_SETTINGS"
 UPLOAD_SWEEP_SECONDS = 300  # at most; sooner when uploads expire sooner
+ONLINE_GC_DUTY = 0.5  # a server's passes rest as long as they work (berth gc does not)
 
 
 def prepare(settings: Settings) -> Settings:
@@ -72,6 +75,16 @@ async def _prepare_database(settings: Settings) -> None:
         await bootstrap_credentials(settings, credentials)
     finally:
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def collector_session(settings: Settings) -> AsyncIterator[Gc]:
+    """The garbage collector on the configured backends, for ``berth gc``."""
+    meta = SqlMetaStore.from_url(settings.resolved_database_url)
+    try:
+        yield Gc(meta, blob_store_for(settings), SystemClock(), settings.upload_expiry_seconds)
+    finally:
+        await meta.close()
 
 
 @contextlib.asynccontextmanager
@@ -166,7 +179,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
         audit = AuditLog(settings.data_dir / "audit", settings.region) if services is None \
             else None
         app.state.audit = audit
-        sweeper = asyncio.create_task(_sweep_uploads(ready, settings.upload_expiry_seconds))
+        sweeper = asyncio.create_task(_collect_garbage(
+            Gc(ready.meta, ready.blobs.store, clock, settings.upload_expiry_seconds,
+               duty=ONLINE_GC_DUTY),
+            settings.gc_interval_seconds, settings.upload_expiry_seconds))
         try:
             yield
         finally:
@@ -213,14 +229,25 @@ async def aws_api(request: Request) -> Response:
     return await query_api.handle(request)
 
 
-async def _sweep_uploads(services: Services, max_age: int) -> None:
+async def _collect_garbage(gc: Gc, interval: int, upload_expiry: int) -> None:
+    """Recover a crashed pass's trash at start, sweep abandoned uploads every few
+    minutes, and run a full garbage collection every ``interval`` seconds (0: never).
+    Only one process or node runs a recovery or a pass at a time; the others skip it."""
+    tick = max(1, min(UPLOAD_SWEEP_SECONDS, upload_expiry // 2))
+    due = time.monotonic() + interval
+    step = gc.recover
     while True:
         try:
-            while await services.blobs.expire_uploads(max_age) > 0:
-                pass
+            report = await step()
+            if step == gc.run and report.ran:
+                log.info("garbage collection: %s", report)
         except Exception:
-            log.exception("sweeping expired uploads failed; retrying later")
-        await asyncio.sleep(max(1, min(UPLOAD_SWEEP_SECONDS, max_age // 2)))
+            log.exception("garbage collection failed; retrying later")
+        await asyncio.sleep(min(tick, max(1.0, due - time.monotonic())) if interval else tick)
+        if interval and time.monotonic() >= due:
+            step, due = gc.run, time.monotonic() + interval
+        else:
+            step = gc.sweep_uploads
 
 
 async def _berth_error(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""The ``berth`` command: ``serve`` runs the registry; ``iam`` manages accounts and keys."""
+"""The ``berth`` command: ``serve`` runs the registry; ``iam`` manages accounts and keys;
+``gc`` collects garbage."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from berth.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from berth.services.gc import GcReport
 
 SETTING_FLAGS = {
     "--data-dir": "data directory [BERTH_DATA_DIR, ./berth-data]",
@@ -31,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
             return _lifecycle(args, settings)
         if args.command == "audit":
             return _audit(args, settings)
+        if args.command == "gc":
+            return _gc(args, settings)
         return _iam(args, settings)
     except ConfigError as exc:
         print(f"berth: {exc}", file=sys.stderr)
@@ -85,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", help="ISO 8601 time, e.g. 2026-11-26T00:00:00Z")
     audit.add_argument("--until", help="ISO 8601 time")
     _setting_flags(audit)
+
+    gc = commands.add_parser("gc", help="delete blobs no image uses and abandoned uploads")
+    gc.add_argument("--dry-run", action="store_true", help="report what would be freed")
+    _setting_flags(gc)
     return parser
 
 
@@ -233,3 +243,56 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
                              until):
         print(json.dumps(event, separators=(",", ":")))
     return 0
+
+
+def _gc(args: argparse.Namespace, settings: Settings) -> int:
+    from berth.app import collector_session, prepare
+
+    settings = prepare(settings)
+    shown = {"stage": ""}
+
+    def progress(stage: str, done: int) -> None:
+        end = "\n" if shown["stage"] and stage != shown["stage"] else ""
+        shown["stage"] = stage
+        print(f"{end}\rberth gc: {stage}: {done:,}", end="", file=sys.stderr, flush=True)
+
+    async def run() -> GcReport:
+        async with collector_session(settings) as gc:
+            return await gc.run(dry_run=args.dry_run, progress=progress)
+
+    report = asyncio.run(run())
+    if shown["stage"]:
+        print(file=sys.stderr)
+    if not report.ran:
+        print("berth gc: another garbage collection is running; nothing done", file=sys.stderr)
+        return 1
+    print(gc_summary(report))
+    return 0
+
+
+def gc_summary(report: GcReport) -> str:
+    """One paragraph of what a pass freed (or, dry, would free)."""
+    verb = "would delete" if report.dry_run else "deleted"
+    lines = [
+        f"{verb} {report.blobs_deleted:,} blob(s), {_size(report.blob_bytes)}"
+        + (f" ({report.orphan_files:,} file(s) without a record)" if report.orphan_files
+           else ""),
+        f"{verb} {report.links_removed:,} repository link(s) no manifest uses",
+        f"{verb} {report.uploads_removed:,} abandoned upload(s), {_size(report.upload_bytes)}",
+    ]
+    if report.trash_restored or report.trash_purged:
+        lines.append(f"{'would recover' if report.dry_run else 'recovered'} "
+                     f"{report.trash_restored + report.trash_purged:,} blob(s) an interrupted "
+                     f"pass left ({report.trash_restored:,} put back)")
+    if report.blobs_kept:
+        lines.append(f"kept {report.blobs_kept:,} blob(s) referenced again during the pass")
+    lines.append(f"in {report.duration:.1f} s")
+    return "\n".join(lines)
+
+
+def _size(count: int) -> str:
+    units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+    size, unit = float(count), units.pop(0)
+    while size >= 1024 and units:
+        size, unit = size / 1024, units.pop(0)
+    return f"{count:,} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"

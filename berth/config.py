@@ -28,6 +28,7 @@ class Settings:
     public_url: str | None = None
     workers: int = 1
     upload_expiry_seconds: int = 24 * 3600
+    gc_interval_seconds: int = 3600
     log_level: str = "info"
     secret_key: str | None = field(default=None, repr=False)
     root_access_key_id: str | None = None
@@ -66,6 +67,7 @@ _ENV = {
     "public_url": "BERTH_PUBLIC_URL",
     "workers": "BERTH_WORKERS",
     "upload_expiry_seconds": "BERTH_UPLOAD_EXPIRY_SECONDS",
+    "gc_interval_seconds": "BERTH_GC_INTERVAL_SECONDS",
     "log_level": "BERTH_LOG_LEVEL",
     "secret_key": "BERTH_SECRET_KEY",
     "root_access_key_id": "BERTH_ROOT_ACCESS_KEY_ID",
@@ -119,6 +121,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("set both BERTH_ROOT_ACCESS_KEY_ID and BERTH_ROOT_SECRET_ACCESS_KEY")
     if settings.workers < 1:
         raise ConfigError("workers must be at least 1")
+    if settings.gc_interval_seconds < 0:
+        raise ConfigError("BERTH_GC_INTERVAL_SECONDS must be 0 (off) or more")
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", settings.region):
         raise ConfigError(f"region {settings.region!r} is not a region name like us-east-1")
 

@@ -1,9 +1,12 @@
 """Blobs and upload sessions: the push and pull of layers, with ranges and resumption.
 
 An upload's bytes live in the BlobStore under its session id; its record lives in
-the MetaStore. ``finish`` verifies the digest of everything received, commits the
-bytes under their digest, then links the blob to the repository, in that order,
-so metadata never names a blob that is not stored.
+the MetaStore. ``finish`` verifies the digest of everything received and makes the
+bytes durable; then one metadata transaction locks the blob's row, commits the bytes
+under their digest (or finds them there) and links the blob to the repository, so
+metadata never names a blob that is not stored and garbage collection never moves
+bytes away that a link is about to need (docs/gc.md). Abandoned sessions are removed
+by ``berth.services.gc``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 from berth.clock import Clock
 from berth.errors import (
@@ -137,11 +141,9 @@ class Blobs:
             return False
         if not await self.meta.blob_in_manifest(source.id, str(digest)):
             return False
-        size = await self.meta.linked_blob_size(source.id, str(digest))
-        if size is None:
+        if await self.meta.linked_blob_size(source.id, str(digest)) is None:
             return False
-        await self.meta.link_blob(repo.id, str(digest), size, self.clock.now())
-        return True
+        return await self.meta.mount_blob(repo.id, str(digest), self.clock.now()) is not None
 
     # uploads
 
@@ -151,8 +153,9 @@ class Blobs:
             raise DigestInvalid(f"unsupported digest algorithm {algorithm[:50]!r}")
         upload_id = uuid.uuid4().hex
         now = self.clock.now()
-        await self.store.create_upload(upload_id)
+        # The row first: an upload file without a row is an orphan to garbage collection.
         await self.meta.create_upload(Upload(upload_id, repo.id, algorithm, now, now))
+        await self.store.create_upload(upload_id)
         self._remember(upload_id, 0, algorithm, new_hasher(algorithm))
         return UploadState(upload_id, 0)
 
@@ -192,22 +195,19 @@ class Blobs:
             await self._drop(upload_id)
             raise DigestInvalid(f"content digest is {actual}, not {digest}",
                                 detail={"digest": str(digest)})
-        size = await self.store.commit_upload(upload_id, digest)
-        await self.meta.link_blob(repo.id, str(digest), size, self.clock.now(),
-                                  finished_upload=upload_id)
+        try:
+            size = await self.store.seal_upload(upload_id)
+            await self.meta.link_blob(repo.id, str(digest), size, self.clock.now(),
+                                      finished_upload=upload_id,
+                                      publish=partial(self.store.commit_upload, upload_id, digest))
+        except BlobMissing:  # expired or cancelled meanwhile
+            raise BlobUploadUnknown(detail={"upload": upload_id}) from None
         self._hashers.pop(upload_id, None)
         return digest
 
     async def cancel(self, repo: Repository, upload_id: str) -> None:
         await self._upload(repo, upload_id)
         await self._drop(upload_id)
-
-    async def expire_uploads(self, max_age: float, limit: int = 500) -> int:
-        """Drop sessions untouched for ``max_age`` seconds; return how many."""
-        stale = await self.meta.expired_uploads(self.clock.now() - max_age, limit)
-        for upload in stale:
-            await self._drop(upload.id)
-        return len(stale)
 
     async def _upload(self, repo: Repository, upload_id: str) -> Upload:
         upload = await self.meta.get_upload(upload_id) if _plausible_id(upload_id) else None

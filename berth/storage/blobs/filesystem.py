@@ -4,6 +4,7 @@ Layout under the root::
 
     <root>/sha256/<first two hex>/<hex>     committed blobs, named by digest
     <root>/_uploads/<upload id>            upload sessions, append-only
+    <root>/_trash/<algorithm>-<hex>        blobs garbage collection moved aside
 
 Uploads are renamed onto their digest's name after fsync, and the directory is
 fsynced after the rename, so a crash never leaves a partial file under a digest.
@@ -21,11 +22,12 @@ import ctypes.util
 import errno
 import fcntl
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from berth.oci.digest import Digest, Hasher
+from berth.oci.digest import ALGORITHMS, Digest, DigestError, Hasher, new_hasher
 from berth.storage.blobs import BlobMissing, UploadConflict, check_upload_id
 
 READ_CHUNK = 1024 * 1024
@@ -52,6 +54,7 @@ def _load_sync_file_range() -> Callable[[int, int, int], None] | None:
 
 
 _start_writeback = _load_sync_file_range()
+_HEX_NAME = {a: re.compile(f"[0-9a-f]{{{len(new_hasher(a).hexdigest())}}}") for a in ALGORITHMS}
 
 
 class FilesystemBlobStore:
@@ -59,6 +62,11 @@ class FilesystemBlobStore:
         self.root = root
         self._uploads = root / "_uploads"
         self._uploads.mkdir(parents=True, exist_ok=True)
+        self._trash = root / "_trash"
+        self._trash.mkdir(exist_ok=True)
+        # uploads fsynced by seal_upload and not appended to since: their commit has no
+        # second fsync to do (a hint only; losing it costs one fsync)
+        self._sealed: set[str] = set()
 
     def _path(self, digest: Digest) -> Path:
         return self.root / digest.algorithm / digest.hex[:2] / digest.hex
@@ -114,6 +122,7 @@ class FilesystemBlobStore:
 
     async def append_upload(self, upload_id: str, offset: int, chunks: AsyncIterable[bytes],
                             hasher: Hasher | None, limit: int | None = None) -> int:
+        self._sealed.discard(upload_id)
         try:
             fd = os.open(self._upload_path(upload_id), os.O_WRONLY | os.O_APPEND)
         except FileNotFoundError:
@@ -131,15 +140,67 @@ class FilesystemBlobStore:
         path = self._upload_path(upload_id)
         return await asyncio.get_running_loop().run_in_executor(None, _hash_file, path, hasher)
 
+    async def seal_upload(self, upload_id: str) -> int:
+        path = self._upload_path(upload_id)
+        size = await asyncio.get_running_loop().run_in_executor(None, _fsync_file, path)
+        if len(self._sealed) > 4096:
+            self._sealed.clear()
+        self._sealed.add(upload_id)
+        return size
+
     async def commit_upload(self, upload_id: str, digest: Digest) -> int:
         source = self._upload_path(upload_id)
         target = self._path(digest)
+        sealed = upload_id in self._sealed
+        self._sealed.discard(upload_id)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, _commit, source, target)
+        return await loop.run_in_executor(None, _commit, source, target, sealed)
 
     async def delete_upload(self, upload_id: str) -> None:
+        self._sealed.discard(upload_id)
         with contextlib.suppress(FileNotFoundError, BlobMissing):
             os.unlink(self._upload_path(upload_id))
+
+    async def upload_ids(self) -> list[str]:
+        return [name for name in os.listdir(self._uploads) if _is_upload_id(name)]
+
+    # garbage collection: the trash is one directory, so moving a blob there is a rename
+
+    def _trash_path(self, digest: Digest) -> Path:
+        return self._trash / f"{digest.algorithm}-{digest.hex}"
+
+    async def stored_blobs(self, batch: int) -> AsyncIterator[list[Digest]]:
+        loop = asyncio.get_running_loop()
+        found: list[Digest] = []
+        for algorithm in sorted(ALGORITHMS):
+            top = self.root / algorithm
+            prefixes = sorted(os.listdir(top)) if top.is_dir() else []
+            for prefix in prefixes:
+                found += await loop.run_in_executor(None, _list_blobs, top / prefix, algorithm)
+                if len(found) >= batch:
+                    yield found
+                    found = []
+        if found:
+            yield found
+
+    async def discard(self, digests: Sequence[Digest]) -> None:
+        moves = [(self._path(d), self._trash_path(d)) for d in digests]
+        await asyncio.get_running_loop().run_in_executor(None, _move_all, moves)
+
+    async def restore(self, digests: Sequence[Digest]) -> int:
+        moves = [(self._trash_path(d), self._path(d)) for d in digests]
+        return await asyncio.get_running_loop().run_in_executor(None, _restore_all, moves)
+
+    async def purge(self, digests: Sequence[Digest]) -> int:
+        paths = [self._trash_path(d) for d in digests]
+        return await asyncio.get_running_loop().run_in_executor(None, _unlink_all, paths)
+
+    async def trashed(self) -> list[Digest]:
+        found = []
+        for name in os.listdir(self._trash):
+            with contextlib.suppress(DigestError):
+                found.append(Digest.parse(name.replace("-", ":", 1)))
+        return found
 
 
 def _lock_or_conflict(fd: int) -> None:
@@ -222,23 +283,82 @@ def _hash_file(path: Path, hasher: Hasher) -> int:
     return total
 
 
-def _commit(source: Path, target: Path) -> int:
+def _commit(source: Path, target: Path, sealed: bool) -> int:
     try:
-        fd = os.open(source, os.O_RDONLY)
+        size = os.stat(source).st_size if sealed else _fsync_file(source)
     except FileNotFoundError:
         raise BlobMissing(source.name) from None
-    try:
-        os.fsync(fd)
-        size = os.fstat(fd).st_size
-    finally:
-        os.close(fd)
     if target.exists():
         os.unlink(source)
         return size
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.rename(source, target)
+    try:
+        os.rename(source, target)
+    except FileNotFoundError:  # the session was dropped (expired) meanwhile
+        raise BlobMissing(source.name) from None
     _fsync_dir(target.parent)
     return size
+
+
+def _fsync_file(path: Path) -> int:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise BlobMissing(path.name) from None
+    try:
+        os.fsync(fd)
+        return os.fstat(fd).st_size
+    finally:
+        os.close(fd)
+
+
+def _is_upload_id(name: str) -> bool:
+    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
+
+
+def _list_blobs(directory: Path, algorithm: str) -> list[Digest]:
+    """The blobs in one prefix directory, sorted; names that are no digest are skipped."""
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    pattern = _HEX_NAME[algorithm]
+    return [Digest(algorithm, name) for name in names if pattern.fullmatch(name)]
+
+
+def _move_all(moves: list[tuple[Path, Path]]) -> None:
+    """Rename each pair; a missing source is skipped. Not fsynced: a move lost in a
+    crash leaves the blob in place, which the next pass handles like any other."""
+    for source, target in moves:
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(source, target)
+
+
+def _restore_all(moves: list[tuple[Path, Path]]) -> int:
+    restored = 0
+    for trashed, target in moves:
+        try:
+            if target.exists():  # stored again since: same bytes, keep that copy
+                os.unlink(trashed)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(trashed, target)
+            restored += 1
+        except FileNotFoundError:
+            continue
+    return restored
+
+
+def _unlink_all(paths: list[Path]) -> int:
+    freed = 0
+    for path in paths:
+        try:
+            size = os.stat(path).st_size
+            os.unlink(path)
+            freed += size
+        except FileNotFoundError:
+            continue
+    return freed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
 from berth.oci.digest import Digest, Hasher
 from berth.storage.blobs import BlobMissing, UploadConflict, check_upload_id
@@ -13,6 +13,7 @@ class MemoryBlobStore:
         self._blobs: dict[Digest, bytes] = {}
         self._uploads: dict[str, bytearray] = {}
         self._busy: set[str] = set()
+        self._trash: dict[Digest, bytes] = {}
 
     async def stat(self, digest: Digest) -> int | None:
         blob = self._blobs.get(digest)
@@ -60,6 +61,9 @@ class MemoryBlobStore:
         hasher.update(bytes(data))
         return len(data)
 
+    async def seal_upload(self, upload_id: str) -> int:
+        return len(self._upload(upload_id))
+
     async def commit_upload(self, upload_id: str, digest: Digest) -> int:
         data = bytes(self._upload(upload_id))
         del self._uploads[upload_id]
@@ -68,6 +72,34 @@ class MemoryBlobStore:
 
     async def delete_upload(self, upload_id: str) -> None:
         self._uploads.pop(upload_id, None)
+
+    async def upload_ids(self) -> list[str]:
+        return list(self._uploads)
+
+    async def stored_blobs(self, batch: int) -> AsyncIterator[list[Digest]]:
+        found = sorted(self._blobs, key=str)
+        for start in range(0, len(found), batch):
+            yield found[start:start + batch]
+
+    async def discard(self, digests: Sequence[Digest]) -> None:
+        for digest in digests:
+            if digest in self._blobs:
+                self._trash[digest] = self._blobs.pop(digest)
+
+    async def restore(self, digests: Sequence[Digest]) -> int:
+        restored = 0
+        for digest in digests:
+            data = self._trash.pop(digest, None)
+            if data is not None and digest not in self._blobs:
+                self._blobs[digest] = data
+                restored += 1
+        return restored
+
+    async def purge(self, digests: Sequence[Digest]) -> int:
+        return sum(len(self._trash.pop(d, b"")) for d in digests)
+
+    async def trashed(self) -> list[Digest]:
+        return list(self._trash)
 
     def _upload(self, upload_id: str) -> bytearray:
         try:

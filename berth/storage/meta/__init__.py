@@ -6,7 +6,8 @@ does I/O later.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -87,6 +88,14 @@ class ImageFactsRecord:
     listed_by_index: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    """A blob row, as garbage collection sees it."""
+
+    digest: str
+    size: int
+
+
 class TagFrozen(ValueError):
     """An immutable tag already exists; the push that would move it stored nothing."""
 
@@ -155,9 +164,21 @@ class MetaStore(Protocol):
 
     # blobs
     async def link_blob(self, repository_id: int, digest: str, size: int, now: float,
-                        finished_upload: str | None = None) -> None:
-        """Record the stored blob and let the repository reach it, and end the upload
-        session that made it, in one transaction. Idempotent."""
+                        finished_upload: str | None = None,
+                        publish: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Record the blob and let the repository reach it, and end the upload session
+        that made it, in one transaction. Idempotent; linking again renews the link's
+        time (its grace period before garbage collection).
+
+        ``publish`` puts the bytes in place (or finds them there); it runs inside the
+        transaction while the blob's row is locked, so garbage collection cannot move
+        the bytes away between it and the commit. When it raises, nothing is written.
+        """
+
+    async def mount_blob(self, repository_id: int, digest: str, now: float) -> int | None:
+        """Let the repository reach a blob already stored, in one transaction that
+        holds the blob's row; its size, or None (linking nothing) when it is not
+        stored, e.g. because garbage collection just deleted it."""
 
     async def linked_blob_size(self, repository_id: int, digest: str) -> int | None:
         """Size of a blob the repository may reach, or None."""
@@ -283,3 +304,41 @@ class MetaStore(Protocol):
         missing (update)."""
 
     async def delete_template(self, account_id: str, prefix: str) -> bool: ...
+
+    # garbage collection (docs/gc.md): marking reads, deleting re-checks under row locks
+    def gc_lock(self) -> AbstractAsyncContextManager[bool]:
+        """Hold the registry-wide collector lock for the block: True when this caller
+        has it, False (at once, without waiting) when another process or node does."""
+
+    async def prune_links(self, cutoff: float, limit: int) -> int:
+        """Delete up to ``limit`` repository links made before ``cutoff`` that no
+        manifest of their repository references; return how many. Links a concurrent
+        manifest push has checked are left alone. Idempotent."""
+
+    async def count_prunable_links(self, cutoff: float) -> int:
+        """How many links ``prune_links`` would delete now."""
+
+    async def unreferenced_blobs(self, after: str | None, limit: int,
+                                 linked_since: float | None) -> list[StoredBlob]:
+        """Blobs in digest order after ``after`` that no manifest references and no
+        link reaches (with ``linked_since``: no link made at or after it). A read;
+        ``delete_blobs`` checks again."""
+
+    async def delete_blobs(self, digests: Sequence[str],
+                           discard: Callable[[list[str]], Awaitable[None]]) -> list[StoredBlob]:
+        """Delete the blob rows among ``digests`` that nothing references any more,
+        re-checked under their row locks (rows another transaction holds are skipped),
+        and call ``discard`` with them before committing. Atomic: when ``discard``
+        raises, no row is deleted. Returns the deleted blobs."""
+
+    async def blobs_present(self, digests: Sequence[str]) -> set[str]:
+        """Which of ``digests`` have a blob row."""
+
+    async def blobs_between(self, first: str, last: str) -> set[str]:
+        """Digests of the blob rows from ``first`` to ``last`` (inclusive, in the
+        database's order): one range read, to compare with a sorted listing."""
+
+    async def adopt_blobs(self, found: Sequence[StoredBlob], now: float) -> list[str]:
+        """Insert rows for stored blobs that have none (a crash between placing a file
+        and committing its row), unlinked, so they can be collected; return the digests
+        adopted. A row inserted meanwhile by an upload wins."""

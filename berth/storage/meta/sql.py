@@ -7,7 +7,7 @@ SQLite runs in WAL mode with foreign keys on; write transactions begin with
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,6 +26,7 @@ from berth.storage.meta import (
     TemplateRecord,
     Upload,
 )
+from berth.storage.meta.gc import GcQueries
 from berth.storage.meta.hot import HotReads
 from berth.storage.meta.schema import (
     account_settings,
@@ -121,7 +122,7 @@ class SqlBase:
         return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
 
 
-class SqlMetaStore(SqlBase):
+class SqlMetaStore(GcQueries, SqlBase):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
         self._hot = HotReads(engine)
@@ -234,15 +235,36 @@ class SqlMetaStore(SqlBase):
     # blobs
 
     async def link_blob(self, repository_id: int, digest: str, size: int, now: float,
-                        finished_upload: str | None = None) -> None:
+                        finished_upload: str | None = None,
+                        publish: Callable[[], Awaitable[object]] | None = None) -> None:
         async with self._write() as conn:
             if finished_upload is not None:
                 await conn.execute(delete(uploads).where(uploads.c.id == finished_upload))
-            await conn.execute(self._insert(blobs).values(
-                digest=digest, size=size, created_at=now).on_conflict_do_nothing())
-            await conn.execute(self._insert(repository_blobs).values(
-                repository_id=repository_id, digest=digest, created_at=now,
-            ).on_conflict_do_nothing())
+            # DO UPDATE rather than DO NOTHING: it locks an existing row too, so garbage
+            # collection (which deletes rows only under that lock) waits or skips it
+            # while ``publish`` places the bytes or finds them present (docs/gc.md).
+            row = self._insert(blobs).values(digest=digest, size=size, created_at=now)
+            await conn.execute(row.on_conflict_do_update(
+                index_elements=["digest"], set_={"size": row.excluded.size}))
+            if publish is not None:
+                await publish()
+            await self._link(conn, repository_id, digest, now)
+
+    async def mount_blob(self, repository_id: int, digest: str, now: float) -> int | None:
+        async with self._write() as conn:
+            size = (await conn.execute(select(blobs.c.size).where(blobs.c.digest == digest)
+                                       .with_for_update(read=True))).scalar()
+            if size is not None:
+                await self._link(conn, repository_id, digest, now)
+        return size
+
+    async def _link(self, conn: AsyncConnection, repository_id: int, digest: str, now: float
+                    ) -> None:
+        """Link, or renew the link's time: a blob pushed again gets a new grace period."""
+        await conn.execute(self._insert(repository_blobs).values(
+            repository_id=repository_id, digest=digest, created_at=now,
+        ).on_conflict_do_update(index_elements=["repository_id", "digest"],
+                                set_={"created_at": now}))
 
     async def linked_blob_size(self, repository_id: int, digest: str) -> int | None:
         query = (select(blobs.c.size)
@@ -342,10 +364,13 @@ class SqlMetaStore(SqlBase):
                             ) -> dict[str, int]:
         if not digests:
             return {}
+        # FOR SHARE (PostgreSQL): garbage collection cannot delete a link between this
+        # check and the commit of the manifest that references it (docs/gc.md).
         query = (select(blobs.c.digest, blobs.c.size)
                  .join(repository_blobs, repository_blobs.c.digest == blobs.c.digest)
                  .where(repository_blobs.c.repository_id == repo,
-                        repository_blobs.c.digest.in_(list(digests))))
+                        repository_blobs.c.digest.in_(list(digests)))
+                 .with_for_update(read=True, of=repository_blobs))
         return {row.digest: row.size for row in await conn.execute(query)}
 
     async def _present_manifests(self, conn: AsyncConnection, repo: int, digests: Sequence[str]
