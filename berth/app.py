@@ -34,8 +34,12 @@ from berth.registry.handlers import record as record_v2
 from berth.registry.responses import oci_error
 from berth.registry.routes import ROUTES
 from berth.services import Services
+from berth.services.archive import ACTIVATE_JOB
 from berth.services.audit import AuditLog
 from berth.services.gc import Gc
+from berth.services.jobs import Kind, Worker
+from berth.services.lifecycle import LIFECYCLE_JOB
+from berth.services.scanning import SCAN_JOB, VULNDB_JOB
 from berth.storage.blobs import BlobStore
 from berth.storage.blobs.filesystem import FilesystemBlobStore
 from berth.storage.meta.identity import SqlIdentityStore
@@ -104,7 +108,8 @@ async def services_session(settings: Settings) -> AsyncIterator[Services]:
     try:
         yield Services.build(meta, blob_store_for(settings), SystemClock(),
                              default_account=str(settings.account_id), region=settings.region,
-                             public_url=settings.resolved_public_url)
+                             public_url=settings.resolved_public_url,
+                             vulndb_dir=settings.data_dir / "vulndb")
     finally:
         await meta.close()
 
@@ -165,7 +170,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
             ready = Services.build(
                 meta, blob_store_for(settings), clock, default_account=str(settings.account_id),
                 region=settings.region, public_url=settings.resolved_public_url,
-                upload_expiry=settings.upload_expiry_seconds)
+                upload_expiry=settings.upload_expiry_seconds,
+                vulndb_dir=settings.data_dir / "vulndb")
             identity = SqlIdentityStore(meta.engine)
             gate = Auth(keys, Credentials(identity, keys, clock), clock, settings.region,
                         settings.resolved_public_url,
@@ -179,16 +185,23 @@ def create_app(settings: Settings, clock: Clock | None = None,
         audit = AuditLog(settings.data_dir / "audit", settings.region) if services is None \
             else None
         app.state.audit = audit
-        sweeper = asyncio.create_task(_collect_garbage(
+        background = [asyncio.create_task(_collect_garbage(
             Gc(ready.meta, ready.blobs.store, clock, settings.upload_expiry_seconds,
                duty=ONLINE_GC_DUTY),
-            settings.gc_interval_seconds, settings.upload_expiry_seconds))
+            settings.gc_interval_seconds, settings.upload_expiry_seconds))]
+        if services is None:  # the in-memory fake's one connection is not shared with jobs
+            background.append(asyncio.create_task(job_worker(ready).run_forever()))
+            if settings.lifecycle_interval_seconds:
+                background.append(asyncio.create_task(
+                    _schedule_lifecycle(ready, settings.lifecycle_interval_seconds)))
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await ready.meta.close()
             if audit is not None:
                 audit.close()
@@ -227,6 +240,27 @@ async def aws_api(request: Request) -> Response:
     if target is not None:
         return await ecr_dispatch.handle(request, target)
     return await query_api.handle(request)
+
+
+def job_worker(services: Services) -> Worker:
+    """The worker for every kind of background job this server runs."""
+    scanning = services.scanning
+    return Worker(services.jobs, services.scanning.clock, {
+        SCAN_JOB: Kind(scanning.run, scanning.give_up, lease=600),
+        VULNDB_JOB: Kind(scanning.vulndb_changed, lease=600),
+        ACTIVATE_JOB: Kind(services.archive.activate, lease=60),
+        LIFECYCLE_JOB: Kind(services.lifecycle.run_job, lease=600),
+    })
+
+
+async def _schedule_lifecycle(services: Services, interval: int) -> None:
+    """Queue the lifecycle runs that are due, looking every minute at most."""
+    while True:
+        try:
+            await services.lifecycle.schedule(interval)
+        except Exception:
+            log.exception("scheduling lifecycle runs failed; retrying later")
+        await asyncio.sleep(max(1, min(60, interval // 10)))
 
 
 async def _collect_garbage(gc: Gc, interval: int, upload_expiry: int) -> None:

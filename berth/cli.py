@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from berth import cli_scan
 from berth.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(args, settings)
         if args.command == "gc":
             return _gc(args, settings)
+        if args.command in ("vulndb", "sbom"):
+            return cli_scan.run(args, settings)
         return _iam(args, settings)
     except ConfigError as exc:
         print(f"berth: {exc}", file=sys.stderr)
@@ -95,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     gc = commands.add_parser("gc", help="delete blobs no image uses and abandoned uploads")
     gc.add_argument("--dry-run", action="store_true", help="report what would be freed")
     _setting_flags(gc)
+    cli_scan.add_commands(commands, _setting_flags)
     return parser
 
 
@@ -214,9 +218,8 @@ def _lifecycle(args: argparse.Namespace, settings: Settings) -> int:
             for index, name in enumerate(names, 1):
                 repo = await services.repositories.get(account, name)
                 report = await services.lifecycle.run(repo)
-                print(f"[{index}/{len(names)}] {name}: expired {len(report.expired)} image(s)"
-                      + (f", {len(report.not_applied)} transition(s) left undone (no archive "
-                         "tier yet)" if report.not_applied else ""), flush=True)
+                print(f"[{index}/{len(names)}] {name}: expired {len(report.expired)} image(s), "
+                      f"archived {len(report.archived)}", flush=True)
         return 0
 
     try:

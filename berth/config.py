@@ -29,6 +29,7 @@ class Settings:
     workers: int = 1
     upload_expiry_seconds: int = 24 * 3600
     gc_interval_seconds: int = 3600
+    lifecycle_interval_seconds: int = 24 * 3600  # 0: lifecycle policies run on demand only
     log_level: str = "info"
     secret_key: str | None = field(default=None, repr=False)
     root_access_key_id: str | None = None
@@ -68,6 +69,7 @@ _ENV = {
     "workers": "BERTH_WORKERS",
     "upload_expiry_seconds": "BERTH_UPLOAD_EXPIRY_SECONDS",
     "gc_interval_seconds": "BERTH_GC_INTERVAL_SECONDS",
+    "lifecycle_interval_seconds": "BERTH_LIFECYCLE_INTERVAL_SECONDS",
     "log_level": "BERTH_LOG_LEVEL",
     "secret_key": "BERTH_SECRET_KEY",
     "root_access_key_id": "BERTH_ROOT_ACCESS_KEY_ID",
@@ -119,6 +121,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"listen address must be HOST:PORT, not {settings.listen!r}")
     if bool(settings.root_access_key_id) != bool(settings.root_secret_access_key):
         raise ConfigError("set both BERTH_ROOT_ACCESS_KEY_ID and BERTH_ROOT_SECRET_ACCESS_KEY")
+    if settings.lifecycle_interval_seconds < 0:
+        raise ConfigError("lifecycle_interval_seconds must be 0 (off) or more")
     if settings.workers < 1:
         raise ConfigError("workers must be at least 1")
     if settings.gc_interval_seconds < 0:

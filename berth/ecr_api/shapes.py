@@ -73,7 +73,7 @@ def image_detail(repo: Repository, info: ImageInfo) -> dict[str, Any]:
         "imageSizeInBytes": record.image_size,
         "imagePushedAt": record.pushed_at,
         "imageManifestMediaType": record.media_type,
-        "imageStatus": "ACTIVE",
+        "imageStatus": record.image_status,
     }
     if info.tags:
         detail["imageTags"] = info.tags
@@ -83,6 +83,10 @@ def image_detail(repo: Repository, info: ImageInfo) -> dict[str, Any]:
         detail["lastRecordedPullTime"] = record.last_pulled_at
     if record.subject_digest:
         detail["subjectManifestDigest"] = record.subject_digest
+    if record.last_archived_at is not None:
+        detail["lastArchivedAt"] = record.last_archived_at
+    if record.last_activated_at is not None:
+        detail["lastActivatedAt"] = record.last_activated_at
     return detail
 
 

@@ -308,3 +308,12 @@ async def list_referrers(request: Request) -> Response:
             "manifests": [d.to_json() for d in found]}
     return json_response(body, headers=headers,
                          media_type="application/vnd.oci.image.index.v1+json")
+
+
+async def get_sbom(request: Request) -> Response:
+    """The image's inventory as CycloneDX JSON (berth's own endpoint, not the spec's)."""
+    repo = await _repo(request, "ecr:BatchGetImage")
+    services = _services(request)
+    record = await services.images.get(repo, request.path_params["reference"])
+    document = await services.scanning.sbom(repo, record)
+    return json_response(document, media_type="application/vnd.cyclonedx+json")

@@ -28,4 +28,6 @@ ROUTES = [
     Route(f"/v2/{_NAME}/blobs/{_DIGEST}", h.get_blob, methods=["GET"]),
     Route(f"/v2/{_NAME}/blobs/{_DIGEST}", h.delete_blob, methods=["DELETE"]),
     Route(f"/v2/{_NAME}/referrers/{_DIGEST}", h.list_referrers, methods=["GET"]),
+    # berth's own: the image's inventory as a CycloneDX SBOM
+    Route(f"/v2/{_NAME}/sbom/{{reference:str}}", h.get_sbom, methods=["GET"]),
 ]

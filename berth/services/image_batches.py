@@ -64,25 +64,31 @@ class ImageBatches:
                                 "Image tag does not match the provided digest")
         return record
 
+    async def require(self, repo: Repository, ref: ImageRef) -> ManifestRecord:
+        """The image ``ref`` names; ImageNotFoundException when there is none."""
+        found = await self.resolve(repo, ref)
+        if isinstance(found, ImageFailure):
+            raise ManifestUnknown(
+                f"The image with imageId {describe_ref(ref)} does not exist within the "
+                f"repository with name '{repo.name}' in the registry with id "
+                f"'{repo.account_id}'")
+        return found
+
     async def describe(self, repo: Repository, refs: list[ImageRef] | None, tag_status: str,
-                       after: str | None, limit: int) -> tuple[list[ImageInfo], str | None]:
+                       after: str | None, limit: int, image_status: str = "ACTIVE"
+                       ) -> tuple[list[ImageInfo], str | None]:
         """Details of the named images (ImageNotFound if one is missing), or a page of all."""
         if refs is not None:
             records: dict[str, ManifestRecord] = {}
             for ref in refs:
-                found = await self.resolve(repo, ref)
-                if isinstance(found, ImageFailure):
-                    raise ManifestUnknown(
-                        f"The image with imageId {_describe_ref(ref)} does not exist within "
-                        f"the repository with name '{repo.name}' in the registry with id "
-                        f"'{repo.account_id}'")
+                found = await self.require(repo, ref)
                 records[found.digest] = found
             tags = await self.meta.tags_of(repo.id, list(records))
             return [ImageInfo(r, tags[d]) for d, r in records.items()], None
-        return await self._page(repo, tag_status, after, limit)
+        return await self._page(repo, tag_status, after, limit, image_status)
 
-    async def _page(self, repo: Repository, tag_status: str, after: str | None, limit: int
-                    ) -> tuple[list[ImageInfo], str | None]:
+    async def _page(self, repo: Repository, tag_status: str, after: str | None, limit: int,
+                    image_status: str = "ACTIVE") -> tuple[list[ImageInfo], str | None]:
         found: list[ImageInfo] = []
         cursor = after
         while len(found) < limit:
@@ -92,14 +98,16 @@ class ImageBatches:
             tags = await self.meta.tags_of(repo.id, [r.digest for r in batch])
             for record in batch:
                 cursor = record.digest
-                if matches_tag_status(tag_status, tags[record.digest]):
+                if (image_status in ("ANY", record.image_status)
+                        and matches_tag_status(tag_status, tags[record.digest])):
                     found.append(ImageInfo(record, tags[record.digest]))
                     if len(found) == limit:
                         break
         return found, cursor
 
     async def list_ids(self, repo: Repository, tag_status: str, after: ImageRef | None,
-                       limit: int) -> tuple[list[ImageRef], ImageRef | None]:
+                       limit: int, image_status: str = "ACTIVE"
+                       ) -> tuple[list[ImageRef], ImageRef | None]:
         """One id per tag (untagged images: digest only), in digest then tag order,
         after the id ``after``; the second value is the last id when more may follow."""
         ids: list[ImageRef] = []
@@ -110,9 +118,10 @@ class ImageBatches:
             if record is not None:
                 tags = (await self.meta.tags_of(repo.id, [record.digest]))[record.digest]
                 ids = [r for r in _ids_of(ImageInfo(record, tags), tag_status)
-                       if _key(r) > _key(after)]
+                       if _key(r) > _key(after)
+                       and image_status in ("ANY", record.image_status)]
         while len(ids) < limit:
-            infos, cursor = await self._page(repo, "ANY", cursor, limit)
+            infos, cursor = await self._page(repo, "ANY", cursor, limit, image_status)
             for info in infos:
                 ids.extend(_ids_of(info, tag_status))
             if cursor is None:
@@ -219,7 +228,7 @@ def _key(ref: ImageRef) -> tuple[str, str]:
     return (ref.digest or "", ref.tag or "")
 
 
-def _describe_ref(ref: ImageRef) -> str:
+def describe_ref(ref: ImageRef) -> str:
     parts = []
     if ref.digest:
         parts.append(f"imageDigest={ref.digest}")

@@ -26,6 +26,7 @@ from berth.oci.manifest import (
 from berth.oci.names import valid_tag
 from berth.services.immutability import tag_is_immutable
 from berth.services.repositories import check_name, repository_missing
+from berth.services.scanning import Scanning
 from berth.storage.meta import (
     ManifestRecord,
     MetaStore,
@@ -48,9 +49,10 @@ class PushedManifest:
 
 
 class Images:
-    def __init__(self, meta: MetaStore, clock: Clock) -> None:
+    def __init__(self, meta: MetaStore, clock: Clock, scanning: Scanning | None = None) -> None:
         self.meta = meta
         self.clock = clock
+        self.scanning = scanning
 
     async def get(self, repo: Repository, reference: str) -> ManifestRecord:
         """The manifest a tag or digest names; MANIFEST_UNKNOWN when there is none."""
@@ -75,8 +77,13 @@ class Images:
             reference = str(_reference_digest(reference))
         record = (await self.meta.manifest_by_name(account_id, name, reference, by_digest)
                   if by_digest or valid_tag(reference) else None)
-        if record is not None:
+        if record is not None and record.image_status == "ACTIVE":
             return record
+        if record is not None:  # archived images are listed but cannot be pulled (ECR: 404)
+            raise ManifestUnknown(
+                f"manifest {reference[:200]!r} in {name!r} is {record.image_status.lower()}; "
+                "restore it with UpdateImageStorageClass to pull it",
+                detail={"reference": reference[:200], "imageStatus": record.image_status})
         repo = await self.meta.get_repository(account_id, name)
         if repo is None:
             raise repository_missing(account_id, name)
@@ -123,9 +130,11 @@ class Images:
             subject_digest=str(manifest.subject.digest) if manifest.subject else None,
             payload=payload, pushed_at=self.clock.now(), image_size=size)
         frozen = {t for t in tags if tag_is_immutable(repo.settings, t)}
+        jobs, scan = ([], None) if self.scanning is None or manifest.is_index else \
+            await self.scanning.on_push(repo, str(digest))
         try:
             created = await self.meta.put_manifest(record, _required_blobs(manifest), children,
-                                                   tags, frozen)
+                                                   tags, frozen, jobs, scan)
         except MissingReferences as exc:
             error = ReferencedImagesNotFound if exc.manifests else LayersNotFound
             raise error(f"manifest references unknown content: {exc}",

@@ -1,8 +1,8 @@
 """Lifecycle policies of repositories: storing them, previewing them, applying them.
 
 The preview and the run call the same pure ``berth.lifecycle.evaluate``; the run
-then acts on its decisions. berth has no archive tier yet, so ``transition``
-decisions are reported by the preview and left undone by a run.
+then acts on its decisions: ``expire`` deletes the image, ``transition`` moves it to
+the archive storage class.
 """
 
 from __future__ import annotations
@@ -18,13 +18,24 @@ from berth.errors import (
 )
 from berth.lifecycle.evaluate import Decision, ImageFacts, evaluate
 from berth.lifecycle.policy import LifecyclePolicy, LifecyclePolicyError, parse_policy
-from berth.storage.meta import ImageFactsRecord, MetaStore, PreviewRecord, Repository
+from berth.services.archive import Archive
+from berth.storage.meta import (
+    ImageFactsRecord,
+    Job,
+    MetaStore,
+    NewJob,
+    PreviewRecord,
+    Repository,
+)
+from berth.storage.meta.jobs import SqlJobQueue
+
+LIFECYCLE_JOB = "lifecycle"
 
 
 @dataclass(frozen=True)
 class RunReport:
     expired: list[Decision]
-    not_applied: list[Decision]  # transitions: no archive tier yet
+    archived: list[Decision]
 
 
 def parse(text: str) -> LifecyclePolicy:
@@ -38,18 +49,25 @@ def parse(text: str) -> LifecyclePolicy:
 def _facts(record: ImageFactsRecord) -> ImageFacts:
     return ImageFacts(digest=record.digest, tags=record.tags, pushed_at=record.pushed_at,
                       last_pulled_at=record.last_pulled_at,
+                      storage_class="ARCHIVE" if record.image_status == "ARCHIVED"
+                      else "ACTIVE",
+                      last_archived_at=record.last_archived_at,
+                      last_activated_at=record.last_activated_at,
                       listed_by_index=record.listed_by_index,
                       subject_digest=record.subject_digest)
 
 
 class Lifecycle:
-    def __init__(self, meta: MetaStore, clock: Clock) -> None:
+    def __init__(self, meta: MetaStore, clock: Clock, archive: Archive, jobs: SqlJobQueue
+                 ) -> None:
         self.meta = meta
         self.clock = clock
+        self.archive = archive
+        self.jobs = jobs
 
     async def put(self, repo: Repository, text: str) -> None:
         parse(text)
-        await self.meta.set_lifecycle_policy(repo.id, text)
+        await self.meta.set_lifecycle_policy(repo.id, text, self.clock.now())
 
     async def get(self, repo: Repository) -> tuple[str, float | None]:
         found = await self.meta.lifecycle_policy(repo.id)
@@ -100,14 +118,39 @@ class Lifecycle:
             after = page[-1].name
 
     async def run(self, repo: Repository) -> RunReport:
-        """Apply the stored policy now: expire what it expires."""
+        """Apply the stored policy now: expire and archive what it says. Idempotent."""
         text, _ = await self.get(repo)
         found, _ = await self.decisions(repo, parse(text))
-        expired = [d for d in found if d.action == "expire"]
-        for decision in expired:
-            await self.meta.delete_manifest(repo.id, decision.digest)
+        expired, archived = [], []
+        for decision in found:
+            if decision.action == "expire":
+                if await self.meta.delete_manifest(repo.id, decision.digest):
+                    expired.append(decision)
+            elif await self.archive.archive(repo, decision.digest):
+                archived.append(decision)
         await self.meta.lifecycle_evaluated(repo.id, self.clock.now())
-        return RunReport(expired, [d for d in found if d.action != "expire"])
+        return RunReport(expired, archived)
+
+
+    async def schedule(self, interval: float) -> int:
+        """Queue a run for every repository whose policy is due (not evaluated for
+        ``interval`` seconds); how many were queued. Every node may call this: a
+        repository has one pending run at most."""
+        now = self.clock.now()
+        due = await self.meta.lifecycle_due(now - interval, 1000)
+        await self.jobs.enqueue([NewJob(LIFECYCLE_JOB, str(repo.id), {
+            "account": repo.account_id, "repository": repo.name, "id": repo.id}, now)
+            for repo in due], now)
+        return len(due)
+
+    async def run_job(self, job: Job) -> None:
+        """A scheduled run; the repository or its policy may be gone since."""
+        repo = await self.meta.get_repository(job.payload["account"], job.payload["repository"])
+        if repo is None or repo.id != job.payload["id"]:
+            return
+        if await self.meta.lifecycle_policy(repo.id) is None:
+            return
+        await self.run(repo)
 
 
 def _result(decision: Decision, record: ImageFactsRecord) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from berth.ecr_api.operations import (
     policies,
     registry,
     repositories,
+    scanning,
     templates,
 )
 
@@ -38,4 +39,4 @@ def _collect(*modules: ModuleType) -> dict[str, Handler]:
 
 
 HANDLERS: dict[str, Handler] = _collect(images, layers, lifecycle, policies, registry,
-                                        repositories, templates)
+                                        repositories, scanning, templates)

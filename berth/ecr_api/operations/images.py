@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from berth.ecr_api import shapes
+from berth.ecr_api import scan_shapes, shapes
 from berth.ecr_api.call import Call, encode_token, is_offset
 from berth.errors import InvalidParameter
 from berth.oci.digest import Digest, DigestError
 from berth.services.image_batches import ImageRef
+from berth.storage.meta.scans import ScanRecord
 
 MAX_REFERRERS_PAGE = 50
 
@@ -27,10 +28,9 @@ def _tag_status(call: Call) -> str:
     return str((call.params.get("filter") or {}).get("tagStatus") or "ANY")
 
 
-def _wants_inactive_only(call: Call) -> bool:
-    """berth has no archive tier yet: every image is ACTIVE, so an ARCHIVED or
-    ACTIVATING filter finds nothing."""
-    return (call.params.get("filter") or {}).get("imageStatus") in ("ARCHIVED", "ACTIVATING")
+def _image_status(call: Call) -> str:
+    """The imageStatus filter; ACTIVE images only when none is given, as on ECR."""
+    return str((call.params.get("filter") or {}).get("imageStatus") or "ACTIVE")
 
 
 async def describe_images(call: Call) -> dict[str, Any]:
@@ -39,23 +39,32 @@ async def describe_images(call: Call) -> dict[str, Any]:
     if ids and (call.params.get("nextToken") or call.params.get("maxResults")):
         raise InvalidParameter("nextToken and maxResults cannot be used with imageIds")
     after, limit = call.page()
-    if _wants_inactive_only(call):
-        return {"imageDetails": []}
     infos, cursor = await call.services.image_batches.describe(
-        repo, _refs(call) if ids else None, _tag_status(call), after, limit)
-    out: dict[str, Any] = {"imageDetails": [shapes.image_detail(repo, i) for i in infos]}
+        repo, _refs(call) if ids else None, _tag_status(call), after, limit,
+        _image_status(call))
+    scans = await call.services.scanning.summaries(repo, [i.record.digest for i in infos])
+    out: dict[str, Any] = {"imageDetails": [
+        _with_scan(shapes.image_detail(repo, i), scans.get(i.record.digest)) for i in infos]}
     if cursor is not None:
         out["nextToken"] = encode_token(cursor)
     return out
 
 
+def _with_scan(detail: dict[str, Any], scan: ScanRecord | None) -> dict[str, Any]:
+    if scan is not None:
+        detail["imageScanStatus"] = scan_shapes.status(scan)
+        summary = scan_shapes.summary(scan)
+        if summary is not None:
+            detail["imageScanFindingsSummary"] = summary
+    return detail
+
+
 async def list_images(call: Call) -> dict[str, Any]:
     repo = await call.repository()
     after, limit = call.page(1000, _is_image_cursor)
-    if _wants_inactive_only(call):
-        return {"imageIds": []}
     start = ImageRef(after[0], after[1]) if after else None
-    ids, last = await call.services.image_batches.list_ids(repo, _tag_status(call), start, limit)
+    ids, last = await call.services.image_batches.list_ids(repo, _tag_status(call), start, limit,
+                                                           _image_status(call))
     out: dict[str, Any] = {"imageIds": [shapes.image_id(r) for r in ids]}
     if last is not None:
         out["nextToken"] = encode_token([last.digest, last.tag])
@@ -115,3 +124,16 @@ async def list_image_referrers(call: Call) -> dict[str, Any]:
     if start + limit < len(found):
         out["nextToken"] = encode_token(start + limit)
     return out
+
+
+async def update_image_storage_class(call: Call) -> dict[str, Any]:
+    repo = await call.repository()
+    wanted = call.params["imageId"]
+    found = await call.services.image_batches.require(
+        repo, ImageRef(wanted.get("imageDigest"), wanted.get("imageTag")))
+    status = await call.services.archive.update_storage_class(
+        repo, found, call.params["targetStorageClass"])
+    image_id = {"imageDigest": found.digest, **({"imageTag": wanted["imageTag"]}
+                                                if wanted.get("imageTag") else {})}
+    return {"registryId": repo.account_id, "repositoryName": repo.name, "imageId": image_id,
+            "imageStatus": status}

@@ -43,6 +43,9 @@ class ManifestRecord:
     pushed_at: float
     image_size: int = 0
     last_pulled_at: float | None = None
+    image_status: str = "ACTIVE"           # ACTIVE, ARCHIVED or ACTIVATING
+    last_archived_at: float | None = None
+    last_activated_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,41 @@ class ImageFactsRecord:
     image_size: int
     tags: tuple[str, ...]
     listed_by_index: bool
+    image_status: str = "ACTIVE"
+    last_archived_at: float | None = None
+    last_activated_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """Background work to do: one pending job per (kind, key); ``payload`` is JSON-able."""
+
+    kind: str
+    key: str
+    payload: Mapping[str, Any]
+    run_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed job: its holder owns it until ``lease_until`` or until it reports back."""
+
+    id: int
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int        # including this one
+    lease_owner: str
+    lease_until: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStart:
+    """The scan status a newly pushed image starts with, when it is scanned on push."""
+
+    scan_type: str
+    status: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +246,12 @@ class MetaStore(Protocol):
     # manifests and tags
     async def put_manifest(self, record: ManifestRecord, blob_digests: Sequence[str],
                            child_digests: Sequence[str], tags: Sequence[str],
-                           frozen_tags: Collection[str] = ()) -> bool:
+                           frozen_tags: Collection[str] = (), jobs: Sequence[NewJob] = (),
+                           scan: ScanStart | None = None) -> bool:
         """Store the manifest and point ``tags`` at it, atomically; True when it is new.
+
+        When it is new, ``jobs`` are queued and its ``scan`` status is written in the
+        same transaction (scan on push).
 
         Raises MissingReferences, storing nothing, when a blob is not linked to the
         repository or a child manifest is not in it, and TagFrozen, storing nothing,
@@ -225,6 +267,12 @@ class MetaStore(Protocol):
         """Remove the manifest and its tags; True when it existed."""
 
     async def delete_tag(self, repository_id: int, tag: str) -> bool: ...
+
+    async def set_image_status(self, repository_id: int, digest: str, current: Collection[str],
+                               status: str, now: float) -> bool:
+        """Move the image from one of the ``current`` statuses to ``status``, noting when
+        it was archived (ARCHIVED) or restored (ACTIVE); False, changing nothing, when it
+        is missing or in another status. Atomic."""
 
     async def list_tags(self, repository_id: int, last: str | None, limit: int) -> list[str]:
         """Tags after ``last`` in byte order, at most ``limit``."""
@@ -270,10 +318,15 @@ class MetaStore(Protocol):
     async def lifecycle_policy(self, repository_id: int) -> tuple[str, float | None] | None:
         """The policy text and when it was last evaluated, or None."""
 
-    async def set_lifecycle_policy(self, repository_id: int, document: str | None) -> bool:
+    async def set_lifecycle_policy(self, repository_id: int, document: str | None,
+                                   now: float | None = None) -> bool:
         """Store, or with None remove, the policy; True when one existed before."""
 
     async def lifecycle_evaluated(self, repository_id: int, now: float) -> None: ...
+
+    async def lifecycle_due(self, before: float, limit: int) -> list[Repository]:
+        """Repositories whose lifecycle policy was neither evaluated nor put since
+        ``before``."""
 
     async def lifecycle_preview(self, repository_id: int) -> PreviewRecord | None: ...
 

@@ -24,6 +24,7 @@ _COLUMNS = (
     manifests.c.repository_id, manifests.c.digest, manifests.c.media_type,
     manifests.c.artifact_type, manifests.c.subject_digest, manifests.c.payload,
     manifests.c.pushed_at, manifests.c.image_size, manifests.c.last_pulled_at,
+    manifests.c.image_status, manifests.c.last_archived_at, manifests.c.last_activated_at,
 )
 _IN_REPOSITORY = (repositories.c.account_id == bindparam("account"),
                   repositories.c.name == bindparam("name"))

@@ -18,11 +18,12 @@
       │                  and its exclusion filters (JSON), scan_on_push, encryption
       ├── repository_tags (repository_id, key) → value        resource tags
       ├── repository_policies (repository_id) → the repository's resource policy
-      ├── lifecycle_policies (repository_id) → policy text, last evaluation time
+      ├── lifecycle_policies (repository_id) → policy text, when put and last evaluated
       ├── lifecycle_previews (repository_id) → status, the policy previewed, results
       ├── repository_blobs (repository_id, digest)   blobs this repository may reach
       ├── manifests (repository_id, digest)          payload, media/artifact type, subject,
-      │     │                                        image size, last pull time
+      │     │                                        image size, last pull time, status
+      │     │                                        (ACTIVE/ARCHIVED/ACTIVATING) and when
       │     ├── manifest_blobs (…, manifest_digest, blob_digest)     config and layers
       │     └── manifest_children (…, parent_digest, child_digest)   an index's manifests
       ├── tags (repository_id, name) → manifest_digest
@@ -171,6 +172,7 @@ lifecycle_policies = Table(
            primary_key=True),
     Column("document", Text, nullable=False),
     Column("last_evaluated_at", Double),
+    Column("updated_at", Double),  # when it was put: a scheduled run is due an interval later
 )
 
 lifecycle_previews = Table(
@@ -240,6 +242,10 @@ manifests = Table(
     Column("pushed_at", Double, nullable=False),
     Column("image_size", BigInteger, nullable=False, server_default="0"),
     Column("last_pulled_at", Double),
+    # ACTIVE, ARCHIVED (the archive storage class: listed, not pullable) or ACTIVATING
+    Column("image_status", String(16), nullable=False, server_default="ACTIVE"),
+    Column("last_archived_at", Double),
+    Column("last_activated_at", Double),
     Index("ix_manifests_subject", "repository_id", "subject_digest"),
 )
 
@@ -285,4 +291,75 @@ uploads = Table(
     Column("created_at", Double, nullable=False),
     Column("updated_at", Double, nullable=False),
     Index("ix_uploads_updated", "updated_at"),
+)
+
+# Background work and vulnerability scanning.
+#
+#   jobs (id) ── kind, key (unique together: one pending job per thing), payload (JSON),
+#                run_at, attempts, lease owner and expiry, last error
+#   registry_scanning (account_id) → scan type, rules (JSON)
+#   layer_inventories (digest) → what one layer contains (zlib JSON), per inventory version
+#   image_scans (repository_id, digest) → status, when, the database used, counts,
+#                findings and the image's inventory (zlib JSON)
+#     └── image_packages (…, ecosystem, name)   what to rescan when advisories change
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(400), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("run_at", Double, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Double),
+    Column("last_error", Text),
+    Column("created_at", Double, nullable=False),
+    UniqueConstraint("kind", "key", name="uq_jobs_kind_key"),
+    Index("ix_jobs_due", "run_at"),
+)
+
+registry_scanning = Table(
+    "registry_scanning", metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("scan_type", String(16), nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+
+layer_inventories = Table(
+    "layer_inventories", metadata,
+    Column("digest", DIGEST, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("document", LargeBinary, nullable=False),
+    Column("created_at", Double, nullable=False),
+)
+
+image_scans = Table(
+    "image_scans", metadata,
+    Column("repository_id", Integer, primary_key=True),
+    Column("digest", DIGEST, primary_key=True),
+    Column("scan_type", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("started_at", Double, nullable=False),
+    Column("completed_at", Double),
+    Column("vulndb_id", String(200)),
+    Column("source_updated_at", Double),
+    Column("severity_counts", Text),
+    Column("findings", LargeBinary),
+    Column("inventory", LargeBinary),
+    ForeignKeyConstraint(["repository_id", "digest"],
+                         ["manifests.repository_id", "manifests.digest"], ondelete="CASCADE"),
+)
+
+image_packages = Table(
+    "image_packages", metadata,
+    Column("repository_id", Integer, primary_key=True),
+    Column("digest", DIGEST, primary_key=True),
+    Column("ecosystem", String(100), primary_key=True),
+    Column("name", String(400), primary_key=True),
+    ForeignKeyConstraint(["repository_id", "digest"],
+                         ["manifests.repository_id", "manifests.digest"], ondelete="CASCADE"),
+    Index("ix_image_packages_key", "ecosystem", "name"),
 )

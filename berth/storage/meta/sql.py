@@ -19,9 +19,11 @@ from berth.storage.meta import (
     ImageFactsRecord,
     ManifestRecord,
     MissingReferences,
+    NewJob,
     PreviewRecord,
     Repository,
     RepositorySettings,
+    ScanStart,
     TagFrozen,
     TemplateRecord,
     Upload,
@@ -32,6 +34,8 @@ from berth.storage.meta.schema import (
     account_settings,
     blobs,
     creation_templates,
+    image_scans,
+    jobs,
     lifecycle_policies,
     lifecycle_previews,
     manifest_blobs,
@@ -51,6 +55,7 @@ _MANIFEST_COLUMNS = (
     manifests.c.repository_id, manifests.c.digest, manifests.c.media_type,
     manifests.c.artifact_type, manifests.c.subject_digest, manifests.c.payload,
     manifests.c.pushed_at, manifests.c.image_size, manifests.c.last_pulled_at,
+    manifests.c.image_status, manifests.c.last_archived_at, manifests.c.last_activated_at,
 )
 
 
@@ -120,6 +125,16 @@ class SqlBase:
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
+
+    async def queue_jobs(self, conn: AsyncConnection, new: Sequence[NewJob], now: float
+                         ) -> None:
+        """Queue ``new`` inside the caller's transaction; a (kind, key) already pending
+        keeps its place and payload."""
+        if new:
+            await conn.execute(self._insert(jobs).values([
+                {"kind": j.kind, "key": j.key, "payload": json.dumps(dict(j.payload)),
+                 "run_at": j.run_at, "created_at": now} for j in new
+            ]).on_conflict_do_nothing())
 
 
 class SqlMetaStore(GcQueries, SqlBase):
@@ -325,7 +340,8 @@ class SqlMetaStore(GcQueries, SqlBase):
 
     async def put_manifest(self, record: ManifestRecord, blob_digests: Sequence[str],
                            child_digests: Sequence[str], tag_names: Sequence[str],
-                           frozen_tags: Collection[str] = ()) -> bool:
+                           frozen_tags: Collection[str] = (), jobs: Sequence[NewJob] = (),
+                           scan: ScanStart | None = None) -> bool:
         repo = record.repository_id
         async with self._write() as conn:
             sizes = await self._linked_sizes(conn, repo, blob_digests)
@@ -339,11 +355,39 @@ class SqlMetaStore(GcQueries, SqlBase):
                 artifact_type=record.artifact_type, subject_digest=record.subject_digest,
                 payload=record.payload, pushed_at=record.pushed_at, image_size=record.image_size,
             ).on_conflict_do_nothing())
-            if inserted.rowcount:
+            if not inserted.rowcount:
+                await self._restore_on_push(conn, record)
+            else:
                 await self._insert_references(conn, record, sizes, child_digests)
+                await self.queue_jobs(conn, jobs, record.pushed_at)
+                if scan is not None:
+                    await conn.execute(image_scans.insert().values(
+                        repository_id=repo, digest=record.digest, scan_type=scan.scan_type,
+                        status=scan.status, description=scan.description,
+                        started_at=record.pushed_at))
             for tag in tag_names:
                 await self._point_tag(conn, record, tag, frozen=tag in frozen_tags)
         return bool(inserted.rowcount)
+
+    async def _restore_on_push(self, conn: AsyncConnection, record: ManifestRecord) -> None:
+        """Pushing an archived image again brings it back, as on ECR."""
+        await conn.execute(update(manifests).where(
+            manifests.c.repository_id == record.repository_id,
+            manifests.c.digest == record.digest, manifests.c.image_status != "ACTIVE",
+        ).values(image_status="ACTIVE", last_activated_at=record.pushed_at))
+
+    async def set_image_status(self, repository_id: int, digest: str, current: Collection[str],
+                               status: str, now: float) -> bool:
+        values: dict[str, Any] = {"image_status": status}
+        if status == "ARCHIVED":
+            values["last_archived_at"] = now
+        elif status == "ACTIVE":
+            values["last_activated_at"] = now
+        async with self._write() as conn:
+            result = await conn.execute(update(manifests).where(
+                manifests.c.repository_id == repository_id, manifests.c.digest == digest,
+                manifests.c.image_status.in_(list(current))).values(**values))
+        return bool(result.rowcount)
 
     async def _point_tag(self, conn: AsyncConnection, record: ManifestRecord, tag: str,
                          frozen: bool) -> None:
@@ -554,15 +598,25 @@ class SqlMetaStore(GcQueries, SqlBase):
             row = (await conn.execute(query)).first()
         return None if row is None else (row.document, row.last_evaluated_at)
 
-    async def set_lifecycle_policy(self, repository_id: int, document: str | None) -> bool:
+    async def set_lifecycle_policy(self, repository_id: int, document: str | None,
+                                   now: float | None = None) -> bool:
         """Store, or with None remove, the policy; True when one existed before."""
         async with self._write() as conn:
             existed = bool((await conn.execute(delete(lifecycle_policies).where(
                 lifecycle_policies.c.repository_id == repository_id))).rowcount)
             if document is not None:
                 await conn.execute(lifecycle_policies.insert().values(
-                    repository_id=repository_id, document=document))
+                    repository_id=repository_id, document=document, updated_at=now))
         return existed
+
+    async def lifecycle_due(self, before: float, limit: int) -> list[Repository]:
+        query = (select(repositories).join(
+            lifecycle_policies, lifecycle_policies.c.repository_id == repositories.c.id)
+            .where(func.coalesce(lifecycle_policies.c.last_evaluated_at,
+                                 lifecycle_policies.c.updated_at, 0.0) < before)
+            .order_by(repositories.c.id).limit(limit))
+        async with self._read() as conn:
+            return [repository_from_row(row) for row in await conn.execute(query)]
 
     async def lifecycle_evaluated(self, repository_id: int, now: float) -> None:
         async with self._write() as conn:
@@ -593,7 +647,8 @@ class SqlMetaStore(GcQueries, SqlBase):
         """Every manifest of the repository with its tags and whether an index lists it."""
         query = select(manifests.c.digest, manifests.c.media_type, manifests.c.pushed_at,
                        manifests.c.last_pulled_at, manifests.c.subject_digest,
-                       manifests.c.image_size).where(
+                       manifests.c.image_size, manifests.c.image_status,
+                       manifests.c.last_archived_at, manifests.c.last_activated_at).where(
                            manifests.c.repository_id == repository_id)
         children = select(manifest_children.c.child_digest).where(
             manifest_children.c.repository_id == repository_id)
@@ -607,7 +662,8 @@ class SqlMetaStore(GcQueries, SqlBase):
                 by_digest.setdefault(digest, []).append(name)
         return [ImageFactsRecord(r.digest, r.media_type, r.pushed_at, r.last_pulled_at,
                                  r.subject_digest, r.image_size,
-                                 tuple(sorted(by_digest.get(r.digest, ()))), r.digest in listed)
+                                 tuple(sorted(by_digest.get(r.digest, ()))), r.digest in listed,
+                                 r.image_status, r.last_archived_at, r.last_activated_at)
                 for r in rows]
 
     # principals whose pulls are not recorded
