@@ -300,3 +300,25 @@ def test_sbom_of_the_image(server: BerthServer, registry: Client, loaded: Fixtur
     assert {name for _, name in loaded.expected} <= names
     out = berth_cli(server, "sbom", "my-application:v1.0.0").stdout
     assert {c["name"] for c in json.loads(out)["components"]} >= names
+
+
+def test_the_database_travels_as_an_oci_artifact(server: BerthServer, registry: Client,
+                                                 loaded: Fixture, tmp_path: Path) -> None:
+    """One berth publishes its advisory database to a registry (itself, here); another
+    data directory loads it from there."""
+    url = f"{server.url}/vulndb/osv:latest"
+    login = ["--username", "AWS", "--password", server.password()]
+    pushed = json.loads(berth_cli(server, "vulndb", "push", url, *login).stdout)
+    mine = json.loads(berth_cli(server, "vulndb", "status").stdout)
+    other = {**os.environ, **server.settings_env, "BERTH_DATA_DIR": str(tmp_path / "other")}
+    pulled = subprocess.run([sys.executable, "-m", "berth", "vulndb", "pull", url, *login],
+                            capture_output=True, text=True, timeout=300, env=other)
+    assert pulled.returncode == 0, pulled.stderr
+    theirs = json.loads(pulled.stdout)
+    assert theirs["loaded"] and theirs["digest"] == mine["digest"] and pushed["digest"]
+    image = unique("plain")
+    push_layers(registry, image, "v1", [gzip_layer({"a.txt": b"a"})])
+    refused = subprocess.run([sys.executable, "-m", "berth", "vulndb", "pull",
+                              f"{server.url}/{image}:v1", *login],
+                             capture_output=True, text=True, timeout=300, env=other)
+    assert refused.returncode == 1 and "not a berth vulnerability database" in refused.stderr
