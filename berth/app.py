@@ -39,9 +39,11 @@ from berth.services.audit import AuditLog
 from berth.services.gc import Gc
 from berth.services.jobs import Kind, Worker
 from berth.services.lifecycle import LIFECYCLE_JOB
+from berth.services.lifecycle import audit_events as lifecycle_events
 from berth.services.scanning import SCAN_JOB, VULNDB_JOB
 from berth.storage.blobs import BlobStore
 from berth.storage.blobs.filesystem import FilesystemBlobStore
+from berth.storage.meta import Job
 from berth.storage.meta.identity import SqlIdentityStore
 from berth.storage.meta.migrate import migrate
 from berth.storage.meta.sql import SqlMetaStore, create_engine
@@ -190,7 +192,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
                duty=ONLINE_GC_DUTY),
             settings.gc_interval_seconds, settings.upload_expiry_seconds))]
         if services is None:  # the in-memory fake's one connection is not shared with jobs
-            background.append(asyncio.create_task(job_worker(ready).run_forever()))
+            background.append(asyncio.create_task(job_worker(ready, audit).run_forever()))
             if settings.lifecycle_interval_seconds:
                 background.append(asyncio.create_task(
                     _schedule_lifecycle(ready, settings.lifecycle_interval_seconds)))
@@ -242,14 +244,21 @@ async def aws_api(request: Request) -> Response:
     return await query_api.handle(request)
 
 
-def job_worker(services: Services) -> Worker:
+def job_worker(services: Services, audit: AuditLog | None = None) -> Worker:
     """The worker for every kind of background job this server runs."""
     scanning = services.scanning
+
+    async def run_lifecycle(job: Job) -> None:
+        done = await services.lifecycle.run_job(job)
+        if done is not None and audit is not None:
+            for event in lifecycle_events(*done, services.region, f"job-{job.id}"):
+                audit.record(event)
+
     return Worker(services.jobs, services.scanning.clock, {
         SCAN_JOB: Kind(scanning.run, scanning.give_up, lease=600),
         VULNDB_JOB: Kind(scanning.vulndb_changed, lease=600),
         ACTIVATE_JOB: Kind(services.archive.activate, lease=60),
-        LIFECYCLE_JOB: Kind(services.lifecycle.run_job, lease=600),
+        LIFECYCLE_JOB: Kind(run_lifecycle, lease=600),
     })
 
 

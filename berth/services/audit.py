@@ -40,6 +40,7 @@ class AuditEvent:
     read_only: bool
     error_code: str | None = None
     error_message: str | None = None
+    details: dict[str, Any] | None = None  # what a service did on its own (no request)
 
     def cloudtrail(self, region: str, when: datetime) -> dict[str, Any]:
         identity: dict[str, Any] = {"type": "Unknown"}
@@ -61,6 +62,10 @@ class AuditEvent:
         if self.error_code:
             event["errorCode"] = self.error_code
             event["errorMessage"] = self.error_message
+        if self.details is not None:
+            event["eventType"] = "AwsServiceEvent"
+            event["userIdentity"] = {"type": "AWSService", "invokedBy": self.source}
+            event["serviceEventDetails"] = self.details
         return event
 
 

@@ -19,6 +19,7 @@ from berth.errors import (
 from berth.lifecycle.evaluate import Decision, ImageFacts, evaluate
 from berth.lifecycle.policy import LifecyclePolicy, LifecyclePolicyError, parse_policy
 from berth.services.archive import Archive
+from berth.services.audit import AuditEvent
 from berth.storage.meta import (
     ImageFactsRecord,
     Job,
@@ -143,14 +144,14 @@ class Lifecycle:
             for repo in due], now)
         return len(due)
 
-    async def run_job(self, job: Job) -> None:
-        """A scheduled run; the repository or its policy may be gone since."""
+    async def run_job(self, job: Job) -> tuple[Repository, RunReport] | None:
+        """A scheduled run; None when the repository or its policy is gone since."""
         repo = await self.meta.get_repository(job.payload["account"], job.payload["repository"])
         if repo is None or repo.id != job.payload["id"]:
-            return
+            return None
         if await self.meta.lifecycle_policy(repo.id) is None:
-            return
-        await self.run(repo)
+            return None
+        return repo, await self.run(repo)
 
 
 def _result(decision: Decision, record: ImageFactsRecord) -> dict[str, Any]:
@@ -158,3 +159,19 @@ def _result(decision: Decision, record: ImageFactsRecord) -> dict[str, Any]:
             "pushed_at": record.pushed_at, "rule": decision.rule_priority,
             "action": decision.action, "target": decision.target_storage_class,
             "reason": decision.reason}
+
+
+def audit_events(repo: Repository, report: RunReport, region: str, request_id: str
+                 ) -> list[AuditEvent]:
+    """What a run did, as ECR reports it to CloudTrail: one PolicyExecutionEvent per
+    image expired or archived, naming the rule."""
+    arn = f"arn:aws:ecr:{region}:{repo.account_id}:repository/{repo.name}"
+    return [AuditEvent(
+        event_name="PolicyExecutionEvent", source="ecr.amazonaws.com", principal_arn=None,
+        account_id=None, access_key_id=None, source_ip=None, user_agent=None,
+        request_id=request_id, resource_arn=arn, recipient_account=repo.account_id,
+        read_only=False, details={
+            "action": "EXPIRE" if d in report.expired else "TRANSITION",
+            "imageDigest": d.digest, "rulePriority": d.rule_priority,
+            "repositoryName": repo.name})
+        for d in [*report.expired, *report.archived]]

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -131,3 +134,20 @@ def test_policies_run_on_their_schedule(tmp_path: Path) -> None:
                                                     for r in previews[archived]}
         assert ecr.get_lifecycle_policy(repositoryName=expired)["lastEvaluatedAt"]
         registry.close()
+        events = _policy_events(server)
+        assert {(e["serviceEventDetails"]["repositoryName"], e["serviceEventDetails"]["action"])
+                for e in events} == {(archived, "TRANSITION"), (expired, "EXPIRE")}
+        assert len(events) == 4
+
+
+def _policy_events(server: BerthServer) -> list[dict[str, Any]]:
+    """The audit log's PolicyExecutionEvents (written by a background thread)."""
+    deadline = time.monotonic() + 10
+    while True:
+        out = subprocess.run([sys.executable, "-m", "berth", "audit", "--action",
+                              "PolicyExecutionEvent"], capture_output=True, text=True,
+                             env={**os.environ, **server.settings_env}, check=True).stdout
+        events = [json.loads(line) for line in out.splitlines()]
+        if len(events) >= 4 or time.monotonic() > deadline:
+            return events
+        time.sleep(0.3)
