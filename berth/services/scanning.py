@@ -43,6 +43,11 @@ DAY = 24 * 3600.0
 
 IN_PROGRESS, PENDING, COMPLETE, ACTIVE = "IN_PROGRESS", "PENDING", "COMPLETE", "ACTIVE"
 FAILED, UNSUPPORTED, ARCHIVED_IMAGE = "FAILED", "UNSUPPORTED_IMAGE", "IMAGE_ARCHIVED"
+EXPIRED, TOO_LARGE = "SCAN_ELIGIBILITY_EXPIRED", "IMAGE_SIZE_EXCEEDED"
+# Continuous scanning follows an image this long after its last push or pull
+# (Amazon Inspector's default ECR rescan duration), then stops.
+RESCAN_SECONDS = 14 * DAY
+MAX_IMAGE_BYTES = 10 << 30  # compressed layers; larger images are not scanned
 DESCRIPTIONS = {
     IN_PROGRESS: "The scan is in progress.",
     PENDING: "The image is queued for its first scan.",
@@ -50,6 +55,8 @@ DESCRIPTIONS = {
     ACTIVE: "Continuous scan is selected for image.",
     UNSUPPORTED: "The operating system and/or package manager are not supported.",
     ARCHIVED_IMAGE: "The image is archived; restore it to scan it.",
+    EXPIRED: "The configured scan duration has lapsed for this image.",
+    TOO_LARGE: "The image is larger than the 10 GiB berth scans.",
 }
 NO_DATABASE = ("No vulnerability database is loaded; import one with "
                "'berth vulndb import'. The image is scanned again when one is.")
@@ -171,6 +178,9 @@ class Scanning:
         if record.image_status != "ACTIVE":
             return  # archived images are not scanned; their scan reads IMAGE_ARCHIVED
         how = await self.applied(repo)
+        if record.image_size > MAX_IMAGE_BYTES:
+            await self._finish(repo, ref.digest, TOO_LARGE, DESCRIPTIONS[TOO_LARGE])
+            return
         try:
             inventory = await self._inventory_for(repo, record, rescan=bool(p.get("rescan")))
         except UnsupportedImageType:
@@ -241,8 +251,14 @@ class Scanning:
         refs = set(await self.scans.images_with_status([FAILED]))
         for ref in await self.scans.images_with_packages(keys):
             repo = await self.meta.get_repository(ref.account_id, ref.repository)
-            if repo is not None and (await self.applied(repo)).continuous:
+            if repo is None or not (await self.applied(repo)).continuous:
+                continue
+            record = await self.meta.get_manifest(repo.id, ref.digest)
+            if record is not None and _eligible(record, now):
                 refs.add(ref)
+            elif record is not None:
+                await self.scans.set_scan_status(repo.id, ref.digest, EXPIRED,
+                                                 DESCRIPTIONS[EXPIRED])
         await self.jobs.enqueue([scan_job(r, now, rescan=True) for r in sorted(refs)], now)
 
     def _changed(self) -> set[tuple[str, str]]:
@@ -251,6 +267,11 @@ class Scanning:
         assert self.vulndb is not None
         new = self.vulndb.current()
         return set() if new is None else changed_keys(self.vulndb.previous(), new)
+
+
+def _eligible(record: ManifestRecord, now: float) -> bool:
+    """Whether continuous scanning still follows the image (pushed or pulled lately)."""
+    return max(record.pushed_at, record.last_pulled_at or 0.0) > now - RESCAN_SECONDS
 
 
 def _scannable_manifest(record: ManifestRecord) -> Manifest:

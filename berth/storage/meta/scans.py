@@ -179,6 +179,15 @@ class SqlScanStore(SqlBase):
                 await self._replace_keys(conn, repository_id, digest, result.package_keys)
         return True
 
+    async def set_scan_status(self, repository_id: int, digest: str, status: str,
+                              description: str) -> bool:
+        """Change only the status of the image's scan (its findings stay)."""
+        async with self._write() as conn:
+            changed = await conn.execute(update(image_scans).where(
+                image_scans.c.repository_id == repository_id, image_scans.c.digest == digest,
+            ).values(status=status, description=description))
+        return bool(changed.rowcount)
+
     async def _replace_keys(self, conn: AsyncConnection, repository_id: int, digest: str,
                             keys: Iterable[tuple[str, str]]) -> None:
         await conn.execute(delete(image_packages).where(
