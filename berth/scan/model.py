@@ -21,6 +21,7 @@ class OsInfo:
     pretty_name: str
     ecosystem: str | None   # OSV ecosystem of its packages ("Debian:12", "Alpine:v3.20");
                             # None when berth cannot match this OS
+    point_release: str | None = None  # Debian's etc/debian_version ("12.5"); informational
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,4 +2,5 @@
 
 
 class InventoryError(ValueError):
-    """A layer that is not a readable tar archive, or that breaks a cap."""
+    """A layer stream that is not a readable tar archive (after decompression), a tar
+    header too large to read safely, or a cached LayerInventory of another version."""

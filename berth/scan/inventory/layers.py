@@ -1,145 +1,255 @@
-"""Reading one layer: a tar stream (gzip, zstd or plain) in bounded memory.
+"""Reading one layer: a tar stream (gzip, zstd, … or plain), once, in bounded memory.
 
-Only the files that describe packages are read (``detect.wanted``); everything else
-streams past. Names are normalised (no ``./``, no leading ``/``); a name with a ``..``
-component is refused and noted, never followed. Whiteouts (``.wh.<name>``) and opaque
-directories (``.wh..wh..opq``) are recorded for ``squash``.
+Each entry is looked at by name and mode only, and streams past unless it is a file the
+inventory reads (``paths.classify``, or an executable that may be a Go binary); those
+are read under per-kind size caps. Nothing is extracted and no link is followed:
+
+- a name with a ``..`` component is refused and noted;
+- a symlink hides whatever lower layers had at its path; one that points out of the
+  image (``..`` past the root), or that stands at a path the inventory reads and is
+  absolute, is noted;
+- a hard link to a file this layer already read gets that file's facts; any other hard
+  link hides the lower layers' file, like a symlink;
+- ``.wh.<name>`` and ``.wh..wh..opq`` are recorded for ``squash``.
+
+Caps (``Limits``): decompressed bytes and entry count stop the reading with a note (the
+inventory is then partial); a file over its cap is skipped with a note. A stream that is
+not a readable tar (after decompression) raises InventoryError; a malformed file inside
+one is noted and skipped.
 """
 
 from __future__ import annotations
 
-import gzip
-import io
-import posixpath
+import itertools
 import tarfile
-from dataclasses import dataclass, field
-from typing import IO, Any
+from dataclasses import replace
+from typing import IO, cast
 
-import zstandard
-
-from berth.scan.inventory import detect
+from berth.scan.inventory import detectors, records
 from berth.scan.inventory.errors import InventoryError
+from berth.scan.inventory.limits import DEFAULT_LIMITS, Limits
+from berth.scan.inventory.ownership import Owners
+from berth.scan.inventory.paths import (
+    EXECUTABLE,
+    OPAQUE,
+    RPM_OTHER,
+    WHITEOUT,
+    classify,
+    is_executable,
+    link_target,
+    normalise,
+)
+from berth.scan.inventory.records import FileFacts, LayerInventory
+from berth.scan.inventory.streams import (
+    STREAM_ERRORS,
+    CappedReader,
+    LayerTooLarge,
+    bounded_tarinfo,
+    tar_stream,
+)
 
-INVENTORY_VERSION = 1
-MAX_DECOMPRESSED = 64 << 30     # bytes read from one layer, whatever it claims
-MAX_ENTRIES = 2_000_000
-MAX_METADATA_FILE = 64 << 20    # a package database or metadata file
-WHITEOUT, OPAQUE = ".wh.", ".wh..wh..opq"
-_GZIP, _ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
-
-
-@dataclass
-class LayerInventory:
-    """What one layer adds and removes. ``files`` maps a path to what was read from it
-    (``{"kind": ..., ...}``; kind ``gone`` when the layer put something unreadable
-    there); JSON-able as a whole, so it can be cached by layer digest."""
-
-    digest: str
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-    whiteouts: list[str] = field(default_factory=list)
-    opaque: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"digest": self.digest, "files": self.files, "whiteouts": self.whiteouts,
-                "opaque": self.opaque, "notes": self.notes}
-
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> LayerInventory:
-        return cls(doc["digest"], dict(doc["files"]), list(doc["whiteouts"]),
-                   list(doc["opaque"]), list(doc.get("notes") or ()))
-
-
-class _Capped(io.RawIOBase):
-    """A reader that refuses to produce more than ``limit`` bytes (a decompression bomb
-    stops here)."""
-
-    def __init__(self, source: IO[bytes], limit: int) -> None:
-        self.source = source
-        self.left = limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.source.read(min(len(buffer), 1 << 20))
-        self.left -= len(data)
-        if self.left < 0:
-            raise InventoryError("the layer decompresses to more than the limit")
-        buffer[:len(data)] = data
-        return len(data)
-
-
-def _decompressed(fileobj: IO[bytes], media_type: str) -> IO[bytes]:
-    """The layer's tar bytes, by the compression its first bytes show (the media type
-    is often wrong: Docker's says gzip for every layer)."""
-    raw: Any = fileobj
-    buffered: Any = raw if hasattr(raw, "peek") else io.BufferedReader(raw, 1 << 20)
-    head = buffered.peek(4)[:4]
-    stream: Any = buffered
-    if head.startswith(_GZIP):
-        stream = gzip.GzipFile(fileobj=buffered, mode="rb")
-    elif head.startswith(_ZSTD):
-        stream = zstandard.ZstdDecompressor().stream_reader(buffered)
-    return stream
-
-
-def normalise(name: str) -> str | None:
-    """The path inside the image, or None for a name that climbs out of it."""
-    path = posixpath.normpath("/" + name.lstrip("./").lstrip("/")).lstrip("/")
-    parts = name.replace("\\", "/").split("/")
-    if ".." in parts:
-        return None
-    return "" if path == "." else path
+_BUFSIZE = 64 << 10   # tarfile copies its buffer per header read: small is faster
+_OWNER_KINDS = frozenset({records.DPKG_FILES, records.APK, records.RPM})
 
 
 def read_layer(digest: str, media_type: str, fileobj: IO[bytes],
-               max_bytes: int = MAX_DECOMPRESSED) -> LayerInventory:
-    """Everything ``detect`` wants from one layer. InventoryError for a stream that is
-    not a tar archive (after decompression) or that exceeds the caps."""
-    layer = LayerInventory(digest)
-    stream = io.BufferedReader(_Capped(_decompressed(fileobj, media_type), max_bytes),
-                               1 << 20)
+               limits: Limits = DEFAULT_LIMITS) -> LayerInventory:
+    """What one layer adds and removes (see ``LayerInventory``).
+
+    ``fileobj`` is read once, sequentially, to its end or to a cap. Raises
+    InventoryError when the (decompressed) stream is not a readable tar archive."""
+    reading = _Reading(digest, limits)
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
-            for count, member in enumerate(tar):
-                if count >= MAX_ENTRIES:
-                    layer.notes.append(f"stopped after {MAX_ENTRIES} entries")
-                    break
-                _entry(layer, tar, member)
-    except (tarfile.TarError, OSError, EOFError, zstandard.ZstdError) as exc:
-        raise InventoryError(f"layer {digest} is not a readable tar archive: {exc}") from exc
-    return layer
+        stream, _, notes = tar_stream(fileobj, media_type, limits)
+        for text in notes:
+            reading.note(text)
+        _read_entries(reading, stream)
+    except LayerTooLarge as exc:
+        reading.note(f"stopped reading: {exc}; this layer's inventory is partial")
+    except InventoryError:
+        raise
+    except _BrokenStream as exc:
+        raise InventoryError(f"layer {digest}: the stream broke: {exc}") from exc.__cause__
+    except STREAM_ERRORS as exc:
+        raise InventoryError(f"layer {digest} is not a readable tar stream "
+                             f"({type(exc).__name__}: {exc})") from exc
+    return reading.finish()
 
 
-def _entry(layer: LayerInventory, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+def _read_entries(reading: _Reading, stream: CappedReader) -> None:
+    tarinfo = bounded_tarinfo(reading.limits.max_header)
+    with tarfile.open(fileobj=cast(IO[bytes], stream), mode="r|", bufsize=_BUFSIZE,
+                      tarinfo=tarinfo) as tar:
+        for count in itertools.count():
+            member = tar.next()
+            if member is None:
+                return
+            # a streaming TarFile would otherwise keep every entry it has read
+            getattr(tar, "members").clear()  # noqa: B009 - ``members`` is not in typeshed
+            if count >= reading.limits.max_entries:
+                reading.note(f"stopped after {reading.limits.max_entries} entries; "
+                             "this layer's inventory is partial")
+                return
+            _entry(reading, tar, member)
+
+
+def _entry(reading: _Reading, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
     path = normalise(member.name)
     if path is None:
-        layer.notes.append(f"refused {member.name[:200]!r}: it climbs out of the image")
+        reading.note(f"refused {member.name[:200]!r}: '..' climbs out of the image")
         return
-    directory, base = posixpath.split(path)
-    if base == OPAQUE:
-        layer.opaque.append(directory)
+    if not path:
         return
+    directory, _, base = path.rpartition("/")
     if base.startswith(WHITEOUT):
-        layer.whiteouts.append(posixpath.join(directory, base[len(WHITEOUT):]))
-        return
-    kind = detect.wanted(path, member)
+        _whiteout(reading, directory, base)
+    elif member.isdir():
+        reading.directory(path)
+    elif member.issym():
+        _symlink(reading, path, member.linkname)
+    elif member.islnk():
+        _hardlink(reading, path, member.linkname)
+    elif member.isreg():
+        _regular(reading, tar, member, path)
+    else:                   # a device or a fifo
+        reading.replace(path)
+
+
+def _whiteout(reading: _Reading, directory: str, base: str) -> None:
+    if base == OPAQUE:
+        reading.opaque_dirs.add(directory)
+    elif not base.startswith(WHITEOUT + WHITEOUT) and base != WHITEOUT:
+        # (other .wh..wh.* names are AUFS bookkeeping and hide nothing)
+        name = base[len(WHITEOUT):]
+        reading.whiteouts.add(f"{directory}/{name}" if directory else name)
+
+
+def _symlink(reading: _Reading, path: str, target: str) -> None:
+    if link_target(path, target) is None:
+        reading.note(f"symlink {path} -> {target[:200]} points out of the image; "
+                     "not followed")
+    elif target.startswith("/") and classify(path) is not None:
+        reading.note(f"symlink {path} -> {target[:200]} not followed")
+    reading.replace(path)
+
+
+def _hardlink(reading: _Reading, path: str, target: str) -> None:
+    source = normalise(target)
+    if source is None:
+        reading.note(f"hard link {path} -> {target[:200]!r} refused: '..' climbs out")
+    facts = reading.files.get(source) if source else None
+    if facts is not None:
+        reading.keep(facts.at(path))
+    else:
+        reading.replace(path)
+
+
+def _regular(reading: _Reading, tar: tarfile.TarFile, member: tarfile.TarInfo,
+             path: str) -> None:
+    kind = classify(path) or (EXECUTABLE if is_executable(member.mode, member.size) else None)
     if kind is None:
+        reading.forget(path)
         return
-    if not member.isreg() or member.size > detect.size_cap(kind):
-        if not member.isdir():
-            layer.files[path] = {"kind": "gone"}
-        if member.isreg():
-            layer.notes.append(f"skipped {path}: {member.size} bytes is over the cap")
+    if kind == RPM_OTHER:
+        reading.note(f"{path}: rpm databases other than sqlite are not read")
+        reading.replace(path)
+        return
+    cap = detectors.size_cap(kind, reading.limits)
+    if member.size > cap:
+        reading.note(f"skipped {path}: {member.size} bytes is over the {cap}-byte cap")
+        reading.replace(path)
         return
     data = tar.extractfile(member)
-    if data is None:
-        return
+    facts = _detect(reading, kind, path, data, member.size) if data is not None else None
+    if facts is None:
+        reading.replace(path)
+    elif facts.kind in _OWNER_KINDS:
+        reading.keep(reading.owners.keep(facts))
+    else:
+        reading.keep(facts)
+
+
+def _detect(reading: _Reading, kind: str, path: str, data: IO[bytes], size: int
+            ) -> FileFacts | None:
+    guarded = cast(IO[bytes], _Guarded(data))
     try:
-        facts = detect.read(kind, path, data, member.size)
+        return detectors.read(kind, path, guarded, size, reading.limits, reading.note)
+    except (_BrokenStream, LayerTooLarge, InventoryError):
+        raise
     except Exception as exc:  # a malformed file is noted, never fatal
-        layer.notes.append(f"could not read {path}: {type(exc).__name__}: {exc}"[:300])
-        return
-    if facts is not None:
-        layer.files[path] = facts
+        reading.note(f"could not read {path}: {type(exc).__name__}: {exc}"[:300])
+        return None
+
+
+class _BrokenStream(Exception):
+    """The layer stream itself failed while a detector read a file from it."""
+
+
+class _Guarded:
+    """A member's bytes; errors of the underlying stream become _BrokenStream, so they
+    are not mistaken for a malformed file."""
+
+    def __init__(self, data: IO[bytes]) -> None:
+        self._data = data
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._data.read(size)
+        except STREAM_ERRORS as exc:
+            raise _BrokenStream(f"{type(exc).__name__}: {exc}") from exc
+
+
+class _Reading:
+    """The state of one layer being read; ``finish`` freezes it."""
+
+    def __init__(self, digest: str, limits: Limits) -> None:
+        self.digest, self.limits = digest, limits
+        self.files: dict[str, FileFacts] = {}
+        self.whiteouts: set[str] = set()
+        self.opaque_dirs: set[str] = set()
+        self.replaced: set[str] = set()
+        self.directories: set[str] = set()
+        self.notes: list[str] = []
+        self.suppressed = 0
+        self.owners = Owners()
+
+    def note(self, text: str) -> None:
+        if len(self.notes) < self.limits.max_notes:
+            self.notes.append(text)
+        else:
+            self.suppressed += 1
+
+    def keep(self, facts: FileFacts) -> None:
+        self.files[facts.path] = facts
+
+    def forget(self, path: str) -> None:
+        """A later entry of the layer at ``path`` replaces an earlier one."""
+        self.files.pop(path, None)
+
+    def replace(self, path: str) -> None:
+        self.forget(path)
+        if len(self.replaced) < self.limits.max_replaced:
+            self.replaced.add(path)
+        elif len(self.replaced) == self.limits.max_replaced:
+            self.note(f"over {self.limits.max_replaced} replaced paths; no more recorded")
+            self.replaced.add(path)
+
+    def directory(self, path: str) -> None:
+        self.forget(path)
+        if classify(path) is not None:
+            self.directories.add(path)
+
+    def finish(self) -> LayerInventory:
+        go_paths = [p for p, f in self.files.items() if f.kind == records.GO]
+        for owner, owned in self.owners.owners_of(go_paths).items():
+            if (facts := self.files.get(owner)) is not None:
+                self.files[owner] = replace(facts, owns=tuple(sorted({*facts.owns, *owned})))
+        for path, facts in list(self.files.items()):
+            if facts.kind == records.DPKG_FILES and not facts.owns:
+                self.replace(path)   # owns nothing of interest: only hides a lower list
+        notes = [*self.notes, *([f"… and {self.suppressed} more notes"]
+                                if self.suppressed else [])]
+        return LayerInventory(
+            self.digest, tuple(self.files[p] for p in sorted(self.files)),
+            tuple(sorted(self.whiteouts)), tuple(sorted(self.opaque_dirs)),
+            tuple(sorted(self.replaced)), tuple(sorted(self.directories)), tuple(notes))

@@ -1,92 +1,104 @@
-"""Layers applied in order: what the image holds at the top, as packages.
+"""Layers applied bottom to top: the image's packages, as its final filesystem has them.
 
-OCI whiteouts (image-spec ``layer.md``): ``.wh.<name>`` hides ``<name>`` (and all under
-it) of lower layers; ``.wh..wh..opq`` hides every lower-layer child of its directory;
-neither hides the files of its own layer. A file a layer writes again replaces the
-lower one; each package remembers the layer that last wrote its file.
+OCI whiteouts (image-spec ``layer.md``): ``.wh.<name>`` hides the lower layers' ``<name>``
+and everything under it; ``.wh..wh..opq`` hides every lower-layer child of its directory;
+neither hides what its own layer writes. A non-directory entry (a symlink, a file that
+says nothing) hides the lower layers' file at its path and all below it; a directory hides
+a lower file at its path. A file a layer writes again replaces the lower one; each
+package's ``layer`` is the digest of the layer that last wrote its file.
+
+Then: the OS is read from the visible os-release files (it may come from another layer
+than the package database); OS packages get its ecosystem ("" when berth has none for
+it, with a note); language packages whose file an OS package installed are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from berth.scan.inventory.layers import LayerInventory
-from berth.scan.inventory.osinfo import os_info
+from berth.scan.inventory import osrelease, records
+from berth.scan.inventory.records import FileFacts, LayerInventory, RawPackage
 from berth.scan.model import GOBINARY, JAR, NODEPKG, OS, PYTHONPKG, Inventory, OsInfo, Package
 
-Files = dict[str, tuple[str, dict[str, Any]]]
-_OS_PURL = {"dpkg": "deb", "apk": "apk", "rpm": "rpm"}
+Visible = dict[str, tuple[str, FileFacts]]   # path → (layer digest, facts)
+
+# kind → (ecosystem, package_manager, purl_type); ecosystem None: the OS's
+_KINDS: dict[str, tuple[str | None, str, str]] = {
+    records.DPKG: (None, OS, "deb"), records.APK: (None, OS, "apk"),
+    records.RPM: (None, OS, "rpm"), records.PYTHON: ("PyPI", PYTHONPKG, "pypi"),
+    records.NPM: ("npm", NODEPKG, "npm"), records.GO: ("Go", GOBINARY, "golang"),
+    records.MAVEN: ("Maven", JAR, "maven"),
+}
 
 
 def squash(layers: Sequence[LayerInventory]) -> Inventory:
-    files: Files = {}
+    """The image's inventory from its layers' inventories, bottom layer first."""
+    visible: Visible = {}
     notes: list[str] = []
     for layer in layers:
-        _hide(files, layer.opaque, layer.whiteouts)
-        for path, facts in layer.files.items():
-            if facts["kind"] == "gone":
-                files.pop(path, None)
-            else:
-                files[path] = (layer.digest, facts)
-        notes.extend(layer.notes)
-    system = os_info({p: f for p, (_, f) in files.items()})
-    owned = {p for _, f in files.values() if f["kind"] == "owned" for p in f["paths"]}
-    packages: list[Package] = []
-    for path in sorted(files):
-        digest, facts = files[path]
-        if path not in owned:
-            packages.extend(_packages(path, digest, facts, system))
+        _hide(visible, layer)
+        visible.update((f.path, (layer.digest, f)) for f in layer.files)
+        notes += [f"{layer.digest}: {note}" for note in layer.notes]
+    system = osrelease.detect({path: facts for path, (_, facts) in visible.items()})
+    owned = {path for _, facts in visible.values() for path in facts.owns}
+    packages = _packages(visible, owned, system)
+    notes += _os_notes(packages, system)
     return Inventory(system, tuple(packages), tuple(notes))
 
 
-def _hide(files: Files, opaque: Iterable[str], whiteouts: Iterable[str]) -> None:
-    prefixes = [d.rstrip("/") + "/" if d else "" for d in opaque]
-    exact = set(whiteouts)
-    under = tuple(w + "/" for w in exact)
-    for path in list(files):
-        if path in exact or path.startswith(under) or any(path.startswith(p) for p in prefixes):
-            del files[path]
+def _hide(visible: Visible, layer: LayerInventory) -> None:
+    gone = {*layer.whiteouts, *layer.replaced}
+    opaque, directories = set(layer.opaque_dirs), set(layer.directories)
+    if not (gone or opaque or directories):
+        return
+    for path in list(visible):
+        if path in directories or _hidden(path, gone, opaque):
+            del visible[path]
 
 
-def _packages(path: str, layer: str, facts: dict[str, Any], system: OsInfo | None
-              ) -> list[Package]:
-    kind = facts["kind"]
-    if kind in _OS_PURL:
-        ecosystem = system.ecosystem if system and system.ecosystem else "unknown"
-        return [_os_package(p, ecosystem, _OS_PURL[kind], path, layer)
-                for p in facts["packages"]]
-    if kind == "python":
-        return [Package("PyPI", facts["name"], facts["version"], PYTHONPKG, "pypi", path, layer,
-                        licenses=_licenses(facts.get("license")))]
-    if kind == "npm":
-        return [Package("npm", facts["name"], facts["version"], NODEPKG, "npm", path, layer,
-                        licenses=_licenses(facts.get("license")))]
-    if kind == "go":
-        return _go(facts, path, layer)
-    if kind == "maven":
-        return [Package("Maven", p["name"], p["version"], JAR, "maven", path, layer)
-                for p in facts["packages"]]
-    return []
+def _hidden(path: str, gone: set[str], opaque: set[str]) -> bool:
+    """Whether ``path`` or one of its ancestors is gone, or an ancestor is opaque."""
+    if path in gone or "" in opaque:
+        return True
+    end = path.find("/")
+    while end >= 0:
+        ancestor = path[:end]
+        if ancestor in gone or ancestor in opaque:
+            return True
+        end = path.find("/", end + 1)
+    return False
 
 
-def _os_package(p: dict[str, Any], ecosystem: str, purl: str, path: str, layer: str
-                ) -> Package:
-    return Package(ecosystem, p["name"], p["version"], OS, purl, path, layer,
-                   source_name=p.get("source") or None,
-                   source_version=p.get("source_version") or None, arch=p.get("arch"),
-                   licenses=_licenses(p.get("license")))
-
-
-def _go(facts: dict[str, Any], path: str, layer: str) -> list[Package]:
-    found = [Package("Go", "stdlib", facts["go"], GOBINARY, "golang", path, layer)]
-    main = facts.get("main")
-    if main and main[1] not in ("(devel)", ""):
-        found.append(Package("Go", main[0], main[1], GOBINARY, "golang", path, layer))
-    found += [Package("Go", name, version, GOBINARY, "golang", path, layer)
-              for name, version in facts.get("modules", [])]
+def _packages(visible: Visible, owned: set[str], system: OsInfo | None) -> list[Package]:
+    os_ecosystem = system.ecosystem if system and system.ecosystem else ""
+    found: list[Package] = []
+    seen_os: set[tuple[str, str, str, str | None]] = set()
+    for path in sorted(visible):
+        layer, facts = visible[path]
+        kind = _KINDS.get(facts.kind)
+        if kind is None or (kind[0] is not None and path in owned):
+            continue
+        ecosystem, manager, purl_type = kind
+        for raw in facts.packages:
+            if ecosystem is None:
+                key = (purl_type, raw.name, raw.version, raw.arch)
+                if key in seen_os:      # in both dpkg status and status.d, say
+                    continue
+                seen_os.add(key)
+            found.append(_package(raw, ecosystem or os_ecosystem, manager, purl_type,
+                                  path, layer))
     return found
 
 
-def _licenses(text: Any) -> tuple[str, ...]:
-    return (text,) if isinstance(text, str) and text and text != "UNKNOWN" else ()
+def _package(raw: RawPackage, ecosystem: str, manager: str, purl_type: str, path: str,
+             layer: str) -> Package:
+    return Package(ecosystem, raw.name, raw.version, manager, purl_type, path, layer,
+                   raw.source_name, raw.source_version, raw.arch, raw.licenses)
+
+
+def _os_notes(packages: Iterable[Package], system: OsInfo | None) -> list[str]:
+    count = sum(1 for p in packages if p.package_manager == OS)
+    if not count or (system is not None and system.ecosystem):
+        return []
+    what = f"OS {system.id} {system.version_id}".rstrip() if system else "no os-release"
+    return [f"{count} OS packages cannot be matched: {what} has no ecosystem berth knows"]
