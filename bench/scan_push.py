@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -24,9 +25,38 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 from berth.testing.debian_rootfs import debian_layer
 from berth.testing.server import running_berth
-from tests.http.registry_client import OCI_MANIFEST, Client, sha256
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class Client:
+    """Just enough of a registry client: monolithic blob uploads and manifest PUTs."""
+
+    def __init__(self, base_url: str, password: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=120,
+                                 auth=httpx.BasicAuth("AWS", password))
+
+    def push_blob(self, repo: str, data: bytes) -> str:
+        digest = sha256(data)
+        response = self.http.post(f"/v2/{repo}/blobs/uploads/", params={"digest": digest},
+                                  content=data)
+        assert response.status_code == 201, response.text
+        return digest
+
+    def put_manifest(self, repo: str, tag: str, payload: bytes) -> httpx.Response:
+        return self.http.put(f"/v2/{repo}/manifests/{tag}", content=payload,
+                             headers={"Content-Type": OCI_MANIFEST})
+
+    def close(self) -> None:
+        self.http.close()
 
 LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
 
