@@ -29,11 +29,15 @@ class SqlJobQueue(SqlBase):
     async def claim(self, kinds: Collection[str], now: float, lease: float) -> Job | None:
         """The oldest due job of ``kinds`` nobody holds, now held by a new owner until
         ``now + lease``; None when there is none."""
-        due = (select(jobs.c.id).where(
+        available = select(jobs.c.id).where(
             jobs.c.kind.in_(list(kinds)), jobs.c.run_at <= now,
             jobs.c.lease_until.is_(None) | (jobs.c.lease_until < now))
-            .order_by(jobs.c.run_at, jobs.c.id).limit(1)
-            .with_for_update(skip_locked=True).scalar_subquery())
+        # Idle workers poll: a plain read first, so polling never takes SQLite's write lock.
+        async with self._read() as conn:
+            if (await conn.execute(available.limit(1))).first() is None:
+                return None
+        due = (available.order_by(jobs.c.run_at, jobs.c.id).limit(1)
+               .with_for_update(skip_locked=True).scalar_subquery())
         owner = secrets.token_hex(8)
         stmt = (update(jobs).where(jobs.c.id == due)
                 .values(lease_owner=owner, lease_until=now + lease,
