@@ -22,8 +22,10 @@ def _wildcard(pattern: str) -> Callable[[str], re.Match[str] | None]:
                       re.DOTALL).match
 
 
-def tag_matches_pattern(tag: str, pattern: str) -> bool:
-    return _wildcard(pattern)(tag) is not None
+def wildcard_match(value: str, pattern: str) -> bool:
+    """ECR's WILDCARD patterns, everywhere it has them (lifecycle tag patterns, tag
+    immutability exclusions, scanning repository filters): only ``*`` is special."""
+    return _wildcard(pattern)(value) is not None
 
 
 class Selector:

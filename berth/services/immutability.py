@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
+from berth.lifecycle.matching import wildcard_match
 from berth.storage.meta import RepositorySettings
 
 MODES = ("MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
-
-
-@lru_cache(maxsize=1024)
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    # Only '*' is special in ECR's WILDCARD filters.
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")) + r"\Z")
-
-
-def matches_filter(tag: str, pattern: str) -> bool:
-    return _wildcard(pattern).match(tag) is not None
 
 
 def tag_is_immutable(settings: RepositorySettings, tag: str) -> bool:
@@ -26,6 +14,6 @@ def tag_is_immutable(settings: RepositorySettings, tag: str) -> bool:
         return False
     if mode == "IMMUTABLE":
         return True
-    excluded = any(matches_filter(tag, f) for f in settings.tag_mutability_filters)
+    excluded = any(wildcard_match(tag, f) for f in settings.tag_mutability_filters)
     return not excluded if mode == "IMMUTABLE_WITH_EXCLUSION" else excluded
 

@@ -10,12 +10,11 @@ otherwise MANUAL.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from berth.errors import InvalidParameter
+from berth.lifecycle.matching import wildcard_match
 
 BASIC, ENHANCED = "BASIC", "ENHANCED"
 SCAN_ON_PUSH, CONTINUOUS_SCAN, MANUAL = "SCAN_ON_PUSH", "CONTINUOUS_SCAN", "MANUAL"
@@ -78,16 +77,11 @@ def validate(scan_type: str, rules: list[Rule]) -> ScanningConfig:
     return ScanningConfig(scan_type, tuple(rules))
 
 
-@lru_cache(maxsize=1024)
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else re.escape(c) for c in pattern) + r"\Z")
-
-
 def applied(config: ScanningConfig, repository: str, scan_on_push: bool) -> Applied:
     """How ``repository`` is scanned under ``config``."""
     best: Applied | None = None
     for rule in config.rules:
-        hits = tuple(f for f in rule.filters if _wildcard(f).match(repository))
+        hits = tuple(f for f in rule.filters if wildcard_match(repository, f))
         if hits and (best is None or _STRENGTH[rule.frequency] > _STRENGTH[best.frequency]):
             best = Applied(config.scan_type, rule.frequency, hits)
     if best is not None:
