@@ -4,9 +4,9 @@ here and nowhere else."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from berth.clock import epoch_of
 from berth.ecr_api.shapes import repository_arn
 from berth.services.scan_config import Applied, ScanningConfig
 from berth.storage.meta import Repository
@@ -98,7 +98,7 @@ def _vulnerability(doc: dict[str, Any]) -> dict[str, Any]:
     if doc.get("vendor_severity"):
         out["vendorSeverity"] = doc["vendor_severity"]
     for key, field in (("vendorCreatedAt", "published"), ("vendorUpdatedAt", "modified")):
-        when = _timestamp(doc.get(field))
+        when = epoch_of(doc.get(field))
         if when is not None:
             out[key] = when
     return out
@@ -145,15 +145,6 @@ def _resource(repo: Repository, digest: str, tags: list[str], pushed_at: float, 
             "details": {"awsEcrContainerImage": {
                 "registry": repo.account_id, "repositoryName": repo.name, "imageHash": digest,
                 "imageTags": tags, "pushedAt": pushed_at}}}
-
-
-def _timestamp(value: Any) -> float | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def filters(names: tuple[str, ...]) -> list[dict[str, str]]:

@@ -14,8 +14,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from berth.clock import Clock
-from berth.errors import ImageArchived, LimitExceeded, ScanNotFound, UnsupportedImageType
+from berth.clock import Clock, epoch_of
+from berth.errors import (
+    ImageArchived,
+    LimitExceeded,
+    ManifestUnknown,
+    ScanNotFound,
+    UnsupportedImageType,
+)
 from berth.oci.manifest import Manifest, ManifestError, parse_manifest
 from berth.scan.inventory import squash
 from berth.scan.model import Inventory
@@ -125,11 +131,12 @@ class Scanning:
                                 "again.")
         status = PENDING if how.scan_type == ENHANCED else IN_PROGRESS
         job = scan_job((repo.id, repo.account_id, repo.name, record.digest), now, rescan=False)
-        await self.scans.begin_scan(repo.id, record.digest, how.scan_type, status,
-                                    DESCRIPTIONS[status], now, job)
-        found = await self.scans.scan(repo.id, record.digest)
-        assert found is not None
-        return found
+        if not await self.scans.begin_scan(repo.id, record.digest, how.scan_type, status,
+                                           DESCRIPTIONS[status], now, job):
+            raise ManifestUnknown(f"The image {record.digest} was deleted from the repository "
+                                  f"with name '{repo.name}' as its scan started")
+        return ScanRecord(repo.id, record.digest, how.scan_type, status, DESCRIPTIONS[status],
+                          now, None, None, None, None)
 
     # reading results
 
@@ -225,7 +232,7 @@ class Scanning:
         info = db.info()
         await self.scans.finish_scan(repo.id, digest, ScanResult(
             status, DESCRIPTIONS[status], now, vulndb_id=info.digest,
-            source_updated_at=_epoch(info.built_at),
+            source_updated_at=epoch_of(info.built_at),
             severity_counts=runner.counts(found),
             findings=docs, inventory=doc, package_keys=keys))
 
@@ -290,14 +297,3 @@ def _scannable_manifest(record: ManifestRecord) -> Manifest:
 
 def _is_tar(media_type: str) -> bool:
     return ".tar" in media_type or media_type.endswith("rootfs.diff.tar.gzip")
-
-
-def _epoch(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, (int, float)):
-        return float(value)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-
