@@ -11,9 +11,11 @@ from typing import Any
 
 from berth.auth.gate import Auth
 from berth.auth.principals import Principal
+from berth.ecr_api import shapes
 from berth.errors import InvalidParameter
 from berth.services import Services
-from berth.storage.meta import Repository
+from berth.services.image_batches import ImageRef
+from berth.storage.meta import ManifestRecord, Repository
 
 DEFAULT_PAGE = 100
 
@@ -36,6 +38,19 @@ class Call:
 
     async def repository(self) -> Repository:
         return await self.services.repositories.get(self.registry(), self.params["repositoryName"])
+
+    def image_ref(self) -> ImageRef:
+        """The image the call's ``imageId`` names."""
+        wanted = self.params["imageId"]
+        return ImageRef(wanted.get("imageDigest"), wanted.get("imageTag"))
+
+    def image_id(self, digest: str) -> dict[str, Any]:
+        """The ``imageId`` to answer with: the digest, and the tag the call named."""
+        return shapes.image_id(ImageRef(digest, self.image_ref().tag))
+
+    async def image(self, repo: Repository) -> ManifestRecord:
+        """That image; ImageNotFoundException when the repository has no such image."""
+        return await self.services.image_batches.require(repo, self.image_ref())
 
     def page(self, default: int = DEFAULT_PAGE,
              valid: Callable[[Any], bool] = lambda v: isinstance(v, str)) -> tuple[Any, int]:

@@ -128,12 +128,9 @@ async def list_image_referrers(call: Call) -> dict[str, Any]:
 
 async def update_image_storage_class(call: Call) -> dict[str, Any]:
     repo = await call.repository()
-    wanted = call.params["imageId"]
-    found = await call.services.image_batches.require(
-        repo, ImageRef(wanted.get("imageDigest"), wanted.get("imageTag")))
+    found = await call.image(repo)
     status = await call.services.archive.update_storage_class(
         repo, found, call.params["targetStorageClass"])
-    image_id = {"imageDigest": found.digest, **({"imageTag": wanted["imageTag"]}
-                                                if wanted.get("imageTag") else {})}
-    return {"registryId": repo.account_id, "repositoryName": repo.name, "imageId": image_id,
+    return {"registryId": repo.account_id, "repositoryName": repo.name,
+            "imageId": call.image_id(found.digest),
             "imageStatus": status}

@@ -7,41 +7,26 @@ from typing import Any
 from berth.ecr_api import scan_shapes
 from berth.ecr_api.call import Call, encode_token, is_offset
 from berth.errors import NameUnknown
-from berth.services.image_batches import ImageRef
 from berth.services.scan_config import ENHANCED, Rule
-from berth.storage.meta import ManifestRecord, Repository
-
-
-async def _image(call: Call, repo: Repository) -> ManifestRecord:
-    wanted = call.params["imageId"]
-    return await call.services.image_batches.require(
-        repo, ImageRef(wanted.get("imageDigest"), wanted.get("imageTag")))
-
-
-def _image_id(record: ManifestRecord, call: Call) -> dict[str, Any]:
-    out = {"imageDigest": record.digest}
-    if call.params["imageId"].get("imageTag"):
-        out["imageTag"] = call.params["imageId"]["imageTag"]
-    return out
 
 
 async def start_image_scan(call: Call) -> dict[str, Any]:
     repo = await call.repository()
-    record = await _image(call, repo)
+    record = await call.image(repo)
     scan = await call.services.scanning.start(repo, record)
     return {"registryId": repo.account_id, "repositoryName": repo.name,
-            "imageId": _image_id(record, call), "imageScanStatus": scan_shapes.status(scan)}
+            "imageId": call.image_id(record.digest), "imageScanStatus": scan_shapes.status(scan)}
 
 
 async def describe_image_scan_findings(call: Call) -> dict[str, Any]:
     repo = await call.repository()
-    record = await _image(call, repo)
+    record = await call.image(repo)
     scan, docs = await call.services.scanning.findings(repo, record)
     after, limit = call.page(100, is_offset)
     start = int(after or 0)
     page = docs[start:start + limit]
     out: dict[str, Any] = {"registryId": repo.account_id, "repositoryName": repo.name,
-                           "imageId": _image_id(record, call),
+                           "imageId": call.image_id(record.digest),
                            "imageScanStatus": scan_shapes.status(scan)}
     findings = scan_shapes.summary(scan)
     if findings is not None:
