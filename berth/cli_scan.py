@@ -15,13 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from berth.config import Settings
+from berth.oci.names import split_reference
 
 
 def add_commands(commands: Any, setting_flags: Any) -> None:
@@ -109,8 +112,6 @@ def _status(settings: Settings) -> int:
 
 
 def _info(db: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
     return asdict(db.info())
 
 
@@ -130,8 +131,6 @@ async def _import(paths: list[Path], settings: Settings) -> int:
 
 
 def _result(result: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
     out = asdict(result)
     out["path"] = str(out["path"])
     return out
@@ -159,7 +158,7 @@ async def install(settings: Settings, built: Path) -> None:
 async def _sbom(args: argparse.Namespace, settings: Settings) -> int:
     from berth.app import services_session
 
-    name, reference = _split_image(args.image)
+    name, reference = split_reference(args.image)
     async with services_session(settings) as services:
         repo = await services.repositories.get(args.target_account or str(settings.account_id),
                                                name)
@@ -171,16 +170,6 @@ async def _sbom(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(text)
     return 0
-
-
-def _split_image(image: str) -> tuple[str, str]:
-    if "@" in image:
-        name, digest = image.split("@", 1)
-        return name, digest
-    name, colon, tag = image.rpartition(":")
-    if not colon or "/" in tag:
-        return image, "latest"
-    return name, tag
 
 
 def _push(args: argparse.Namespace, settings: Settings) -> int:
@@ -208,8 +197,6 @@ async def _pull(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _password(args: argparse.Namespace) -> str | None:
-    import os
-
     return args.password or os.environ.get("BERTH_REGISTRY_PASSWORD")
 
 

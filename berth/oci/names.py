@@ -24,3 +24,15 @@ def valid_repository_name(name: str) -> bool:
 
 def valid_tag(tag: str) -> bool:
     return _TAG_RE.match(tag) is not None
+
+
+def split_reference(image: str) -> tuple[str, str]:
+    """``NAME:TAG`` or ``NAME@DIGEST`` as (name, tag or digest); ``latest`` when only a
+    name is given. A ``:`` before the last ``/`` belongs to a host's port, not a tag."""
+    if "@" in image:
+        name, digest = image.split("@", 1)
+        return name, digest
+    name, colon, tag = image.rpartition(":")
+    if not colon or "/" in tag:
+        return image, "latest"
+    return name, tag

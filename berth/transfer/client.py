@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from berth.oci.digest import Digest, new_hasher
+from berth.oci.names import split_reference
 
 CHUNK = 1 << 20
 
@@ -37,13 +38,7 @@ class ImageUrl:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"{url!r} is not http(s)://HOST/REPOSITORY:TAG")
-        path = parts.path.lstrip("/")
-        if "@" in path:
-            repository, reference = path.split("@", 1)
-        else:
-            repository, colon, reference = path.rpartition(":")
-            if not colon or "/" in reference:
-                repository, reference = path, "latest"
+        repository, reference = split_reference(parts.path.lstrip("/"))
         if not repository:
             raise ValueError(f"{url!r} names no repository")
         return cls(f"{parts.scheme}://{parts.netloc}", repository, reference)
