@@ -255,10 +255,10 @@ def job_worker(services: Services, audit: AuditLog | None = None) -> Worker:
                 audit.record(event)
 
     return Worker(services.jobs, services.scanning.clock, {
-        SCAN_JOB: Kind(scanning.run, scanning.give_up, lease=600),
-        VULNDB_JOB: Kind(scanning.vulndb_changed, lease=600),
-        ACTIVATE_JOB: Kind(services.archive.activate, lease=60),
-        LIFECYCLE_JOB: Kind(run_lifecycle, lease=600),
+        SCAN_JOB: Kind(scanning.run, scanning.give_up),
+        VULNDB_JOB: Kind(scanning.vulndb_changed),
+        ACTIVATE_JOB: Kind(services.archive.activate),
+        LIFECYCLE_JOB: Kind(run_lifecycle),
     })
 
 

@@ -28,17 +28,17 @@ GiveUp = Callable[[Job, str], Awaitable[None]]
 class Kind:
     run: Handler
     give_up: GiveUp | None = None
-    lease: float = 600.0
     attempts: int = 5
 
 
 class Worker:
     def __init__(self, queue: SqlJobQueue, clock: Clock, kinds: Mapping[str, Kind],
-                 idle: float = 0.5) -> None:
+                 idle: float = 0.5, lease: float = 600.0) -> None:
         self.queue = queue
         self.clock = clock
         self.kinds = dict(kinds)
         self.idle = idle
+        self.lease = lease  # a job not reported back within it is claimed again
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -60,8 +60,7 @@ class Worker:
     async def run_once(self) -> bool:
         """Claim and run one due job; False when there was none."""
         now = self.clock.now()
-        lease = max(k.lease for k in self.kinds.values())
-        job = await self.queue.claim(self.kinds, now, lease)
+        job = await self.queue.claim(self.kinds, now, self.lease)
         if job is None:
             return False
         kind = self.kinds[job.kind]
