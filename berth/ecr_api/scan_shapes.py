@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from berth.clock import epoch_of
-from berth.ecr_api.shapes import repository_arn
+from berth.policy.ecr_actions import repository_arn
 from berth.services.scan_config import Applied, ScanningConfig
 from berth.storage.meta import Repository
 from berth.storage.meta.scans import ScanRecord

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from berth.policy.ecr_actions import repository_arn
 from berth.services.image_batches import ImageFailure, ImageInfo, ImageRef
 from berth.services.templates import Template
 from berth.storage.meta import Repository, RepositorySettings
@@ -16,10 +17,6 @@ def registry_host(public_url: str, default_account: str, account_id: str, region
     if account_id == default_account:
         return host
     return f"{account_id}.dkr.ecr.{region}.{host}"
-
-
-def repository_arn(region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:ecr:{region}:{account_id}:repository/{name}"
 
 
 def mutability(settings: RepositorySettings) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from berth.errors import (
 )
 from berth.lifecycle.evaluate import Decision, ImageFacts, evaluate
 from berth.lifecycle.policy import LifecyclePolicy, LifecyclePolicyError, parse_policy
+from berth.policy.ecr_actions import repository_arn
 from berth.services.archive import Archive
 from berth.services.audit import AuditEvent
 from berth.storage.meta import (
@@ -165,7 +166,7 @@ def audit_events(repo: Repository, report: RunReport, region: str, request_id: s
                  ) -> list[AuditEvent]:
     """What a run did, as ECR reports it to CloudTrail: one PolicyExecutionEvent per
     image expired or archived, naming the rule."""
-    arn = f"arn:aws:ecr:{region}:{repo.account_id}:repository/{repo.name}"
+    arn = repository_arn(region, repo.account_id, repo.name)
     return [AuditEvent(
         event_name="PolicyExecutionEvent", source="ecr.amazonaws.com", principal_arn=None,
         account_id=None, access_key_id=None, source_ip=None, user_agent=None,
