@@ -12,11 +12,11 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from berth.durable import sha256_file
 from berth.oci.digest import Digest, new_hasher
 from berth.oci.names import split_reference
 
@@ -121,7 +121,7 @@ class Client:
 
     def push_blob(self, repository: str, path: Path) -> tuple[str, int]:
         """Upload a file monolithically (POST, then PUT with the digest)."""
-        digest, size = _file_digest(path)
+        digest, size = sha256_file(path), path.stat().st_size
         with self.request("POST", f"/v2/{repository}/blobs/uploads/") as resp:
             location = resp.headers["Location"]
         if location.startswith("http"):
@@ -138,18 +138,3 @@ class Client:
         with self.request("PUT", f"/v2/{repository}/manifests/{reference}", payload,
                           {"Content-Type": media_type}):
             pass
-
-
-def _file_digest(path: Path) -> tuple[str, int]:
-    hasher = new_hasher("sha256")
-    size = 0
-    with path.open("rb") as f:
-        for chunk in _chunks(f):
-            hasher.update(chunk)
-            size += len(chunk)
-    return f"sha256:{hasher.hexdigest()}", size
-
-
-def _chunks(f: IO[bytes]) -> Iterator[bytes]:
-    return iter(lambda: f.read(CHUNK), b"")
-

@@ -19,7 +19,7 @@ from typing import IO, Any, cast
 
 import zstandard
 
-from berth.scan.vulndb.durable import publish
+from berth.durable import publish
 from berth.scan.vulndb.errors import ArtifactError, NotADatabase
 from berth.scan.vulndb.read import DbInfo, schema_version_of
 from berth.scan.vulndb.schema import SCHEMA_VERSION, file_name, read_only_uri

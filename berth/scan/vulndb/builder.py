@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from berth.scan.vulndb.durable import publish, sha256_file
+from berth.durable import publish, sha256_file
 from berth.scan.vulndb.load import Added, Loader
 from berth.scan.vulndb.osv import utc_text
 from berth.scan.vulndb.schema import SourceStats, file_name

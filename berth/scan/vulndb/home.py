@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from berth.scan.vulndb.durable import fsync_dir, publish, write_atomic
+from berth.durable import fsync_dir, publish, write_atomic
 from berth.scan.vulndb.errors import NotADatabase
 from berth.scan.vulndb.read import VulnDb, schema_version_of
 from berth.scan.vulndb.schema import SCHEMA_VERSION, digest_of_name

@@ -27,6 +27,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
 
+from berth.durable import fsync_dir
 from berth.oci.digest import ALGORITHMS, Digest, DigestError, Hasher, new_hasher
 from berth.storage.blobs import BlobMissing, UploadConflict, check_upload_id
 
@@ -296,7 +297,7 @@ def _commit(source: Path, target: Path, sealed: bool) -> int:
         os.rename(source, target)
     except FileNotFoundError:  # the session was dropped (expired) meanwhile
         raise BlobMissing(source.name) from None
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return size
 
 
@@ -360,10 +361,3 @@ def _unlink_all(paths: list[Path]) -> int:
             continue
     return freed
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

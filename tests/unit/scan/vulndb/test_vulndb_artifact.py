@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from berth.durable import sha256_file
 from berth.scan.vulndb import (
     ARTIFACT_TYPE,
     LAYER_MEDIA_TYPE,
@@ -24,7 +25,6 @@ from berth.scan.vulndb import (
     build,
     unpack_artifact_layer,
 )
-from berth.scan.vulndb.durable import sha256_file
 
 from .osv_records import NOW, entry, fixed, record, write_dir
 
