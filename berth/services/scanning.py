@@ -163,7 +163,8 @@ class Scanning:
 
     async def inventory(self, repo: Repository, record: ManifestRecord) -> Inventory:
         """The image's inventory: stored by its last scan, else read from its layers now."""
-        return await self._inventory_for(repo, record, rescan=True)
+        _, stored = await self.scans.scan_documents(repo.id, record.digest)
+        return await self._inventory_for(record, stored)
 
     async def sbom(self, repo: Repository, record: ManifestRecord) -> dict[str, Any]:
         """The image's inventory as a CycloneDX document."""
@@ -188,12 +189,13 @@ class Scanning:
         if record.image_size > MAX_IMAGE_BYTES:
             await self._finish(repo, ref.digest, TOO_LARGE, DESCRIPTIONS[TOO_LARGE])
             return
+        previous, stored = await self.scans.scan_documents(repo.id, ref.digest)
         try:
-            inventory = await self._inventory_for(repo, record, rescan=bool(p.get("rescan")))
+            inventory = await self._inventory_for(record, stored if p.get("rescan") else None)
         except UnsupportedImageType:
             await self._finish(repo, ref.digest, UNSUPPORTED, DESCRIPTIONS[UNSUPPORTED])
             return
-        await self._match_and_store(repo, ref.digest, inventory, how)
+        await self._match_and_store(repo, ref.digest, inventory, how, previous)
 
     async def give_up(self, job: Job, error: str) -> None:
         """The scan job failed every attempt: the image's scan is FAILED."""
@@ -201,19 +203,18 @@ class Scanning:
         await self.scans.finish_scan(p["repository_id"], p["digest"], ScanResult(
             FAILED, f"The scan failed: {error[:500]}", self.clock.now()))
 
-    async def _inventory_for(self, repo: Repository, record: ManifestRecord, rescan: bool
+    async def _inventory_for(self, record: ManifestRecord, stored: dict[str, Any] | None
                              ) -> Inventory:
-        if rescan:
-            _, doc = await self.scans.scan_documents(repo.id, record.digest)
-            if doc is not None:
-                return runner.inventory_from_document(doc)
+        """The stored inventory when given, else one read from the layers now."""
+        if stored is not None:
+            return runner.inventory_from_document(stored)
         manifest = _scannable_manifest(record)
         layers = await runner.layer_inventories(manifest.layers, self.store, self.scans,
                                                 self.clock.now())
         return squash(layers)
 
     async def _match_and_store(self, repo: Repository, digest: str, inventory: Inventory,
-                               how: Applied) -> None:
+                               how: Applied, previous: list[dict[str, Any]]) -> None:
         doc = runner.inventory_document(inventory)
         keys = runner.package_keys(inventory)
         if not inventory.scannable:
@@ -225,7 +226,6 @@ class Scanning:
             return
         packages = runner.scanned_packages(inventory, how.scan_type == ENHANCED)
         found, _ = await asyncio.to_thread(runner.run_match, packages, db)
-        previous, _ = await self.scans.scan_documents(repo.id, digest)
         now = self.clock.now()
         docs = runner.finding_documents(found, previous, now)
         status = ACTIVE if how.continuous else COMPLETE
