@@ -8,9 +8,9 @@ Layout under the root::
 
 Uploads are renamed onto their digest's name after fsync, and the directory is
 fsynced after the rename, so a crash never leaves a partial file under a digest.
-Blocking calls run in the default thread pool; hashing and writing a batch of
-chunks happen in that thread (hashlib releases the GIL), while the event loop
-receives the next batch.
+Blocking calls run in the default thread pool, or, for an upload longer than one
+batch, in a writing and a hashing thread of its own (hashlib releases the GIL),
+while the event loop receives the next batches.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import errno
 import fcntl
 import os
 import re
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
-from functools import partial
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from berth.durable import fsync_dir
@@ -35,6 +36,7 @@ READ_CHUNK = 1024 * 1024
 WRITE_BATCH = 1024 * 1024
 MAX_IOV = 512
 WRITEBACK_EVERY = 8 * 1024 * 1024
+BATCHES_IN_FLIGHT = 3
 
 
 def _load_sync_file_range() -> Callable[[int, int, int], None] | None:
@@ -215,10 +217,19 @@ def _lock_or_conflict(fd: int) -> None:
 
 async def _pump(fd: int, size: int, chunks: AsyncIterable[bytes], hasher: Hasher | None,
                 limit: int | None) -> int:
-    """Write the stream in batches; one batch is written while the next is received."""
+    """Write the stream in batches while the next ones are received.
+
+    A stream of one batch is hashed and written in one call. A longer one gets two
+    threads of its own, one writing and one hashing, each taking the batches in order,
+    so the copy into the page cache never waits for the hash: that copy is the slow
+    step where the kernel's fresh pages are dear, as on virtual machines that back
+    guest memory lazily. Every job is finished before this returns, even when the
+    request is cancelled, so none writes after the caller closes ``fd``.
+    """
     loop = asyncio.get_running_loop()
-    write = partial(_write_batch, fd, hasher, _Writeback(size))
-    pending: asyncio.Future[None] | None = None
+    writeback = _Writeback(size)
+    lanes: _Lanes | None = None
+    in_flight: deque[list[asyncio.Future[None]]] = deque()
     batch: list[bytes] = []
     batched = 0
     try:
@@ -231,18 +242,84 @@ async def _pump(fd: int, size: int, chunks: AsyncIterable[bytes], hasher: Hasher
             batch.append(chunk)
             batched += len(chunk)
             if batched >= WRITE_BATCH or len(batch) >= MAX_IOV:
-                if pending is not None:
-                    await pending
-                pending = loop.run_in_executor(None, write, batch)
+                if lanes is None:
+                    lanes = _Lanes(fd, hasher, writeback)
+                if len(in_flight) >= BATCHES_IN_FLIGHT:
+                    await _settle(in_flight.popleft())
+                in_flight.append(lanes.submit(loop, batch))
                 batch, batched = [], 0
     finally:
         # Whatever arrived is kept, even when the client went away mid-stream:
         # the upload can be resumed from what its GET reports.
-        if pending is not None:
-            await pending
         if batch:
-            await loop.run_in_executor(None, write, batch)
+            in_flight.append(lanes.submit(loop, batch) if lanes is not None else [
+                loop.run_in_executor(None, _hash_and_write, fd, hasher, writeback, batch)])
+        try:
+            await _settle([job for jobs in in_flight for job in jobs])
+        finally:
+            if lanes is not None:
+                lanes.close()
     return size
+
+
+async def _settle(jobs: list[asyncio.Future[None]]) -> None:
+    """Wait until every job has run, through cancellation too (``asyncio.wait`` cancels
+    nothing); then raise the first failure, or the cancellation."""
+    cancelled = False
+    pending = set(jobs)
+    while pending:
+        try:
+            _, pending = await asyncio.wait(pending)
+        except asyncio.CancelledError:
+            cancelled = True
+    for job in jobs:
+        failure = job.exception()
+        if failure is not None:
+            raise failure
+    if cancelled:
+        raise asyncio.CancelledError
+
+
+class _Lanes:
+    """A thread that writes and one that hashes, each taking its batches in order.
+
+    After a failed write every later one fails too, so no batch is ever appended past
+    a lost one.
+    """
+
+    def __init__(self, fd: int, hasher: Hasher | None, writeback: _Writeback) -> None:
+        self._fd = fd
+        self._hasher = hasher
+        self._writeback = writeback
+        self._failed: BaseException | None = None
+        self._writer = ThreadPoolExecutor(1, "berth-upload-write")
+        self._hashing = ThreadPoolExecutor(1, "berth-upload-hash") if hasher else None
+
+    def submit(self, loop: asyncio.AbstractEventLoop, batch: list[bytes]
+               ) -> list[asyncio.Future[None]]:
+        jobs = [loop.run_in_executor(self._writer, self._write, batch)]
+        if self._hashing is not None:
+            jobs.append(loop.run_in_executor(self._hashing, self._hash, batch))
+        return jobs
+
+    def _write(self, batch: list[bytes]) -> None:
+        if self._failed is not None:
+            raise OSError(errno.EIO, "an earlier write of this upload failed") from self._failed
+        try:
+            _write(self._fd, self._writeback, batch)
+        except BaseException as exc:
+            self._failed = exc
+            raise
+
+    def _hash(self, batch: list[bytes]) -> None:
+        assert self._hasher is not None
+        for chunk in batch:
+            self._hasher.update(chunk)
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=False)
+        if self._hashing is not None:
+            self._hashing.shutdown(wait=False)
 
 
 class _Writeback:
@@ -258,11 +335,15 @@ class _Writeback:
             self.started = self.end
 
 
-def _write_batch(fd: int, hasher: Hasher | None, writeback: _Writeback,
-                 batch: list[bytes]) -> None:
+def _hash_and_write(fd: int, hasher: Hasher | None, writeback: _Writeback,
+                    batch: list[bytes]) -> None:
     if hasher is not None:
         for chunk in batch:
             hasher.update(chunk)
+    _write(fd, writeback, batch)
+
+
+def _write(fd: int, writeback: _Writeback, batch: list[bytes]) -> None:
     total = sum(len(c) for c in batch)
     written = os.writev(fd, batch)
     if written != total:  # short write: finish the rest piece by piece
