@@ -135,7 +135,7 @@ async def get_blob(request: Request) -> Response:
                "ETag": f'"{read.digest}"', "Cache-Control": "max-age=31536000"}
     if read.partial:
         headers["Content-Range"] = read.content_range
-    return BlobResponse(206 if read.partial else 200, headers, read.path,
+    return BlobResponse(206 if read.partial else 200, headers,
                         lambda: services.blobs.stream(read), head=request.method == "HEAD")
 
 

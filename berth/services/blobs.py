@@ -47,7 +47,6 @@ class BlobRead:
     start: int
     length: int
     partial: bool
-    path: str | None
 
     @property
     def content_range(self) -> str:
@@ -116,7 +115,7 @@ class Blobs:
 
     def _read(self, digest: Digest, size: int, range_header: str | None) -> BlobRead:
         start, length, partial = _byte_range(range_header, size)
-        return BlobRead(digest, size, start, length, partial, self.store.local_path(digest))
+        return BlobRead(digest, size, start, length, partial)
 
     def stream(self, read: BlobRead) -> AsyncIterator[bytes]:
         return self.store.read(read.digest, read.start, read.length)
