@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,7 +24,7 @@ from berth.auth.credentials import Credentials, new_account_id
 from berth.auth.gate import Auth
 from berth.auth.keys import ServerKeys, load_or_create_master_key
 from berth.clock import Clock, SystemClock
-from berth.config import ConfigError, Settings
+from berth.config import SETTINGS_ENV, ConfigError, Settings, import_settings
 from berth.ecr_api import dispatch as ecr_dispatch
 from berth.errors import BerthError, Denied, MethodNotAllowed, NotFound
 from berth.iam_api import endpoint as query_api
@@ -49,7 +47,6 @@ from berth.storage.meta.migrate import migrate
 from berth.storage.meta.sql import SqlMetaStore, create_engine
 
 log = logging.getLogger("berth")
-SETTINGS_ENV = "BERTH_RESOLVED_SETTINGS"
 UPLOAD_SWEEP_SECONDS = 300  # at most; sooner when uploads expire sooner
 ONLINE_GC_DUTY = 0.5  # a server's passes rest as long as they work (berth gc does not)
 
@@ -316,16 +313,8 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return oci_error(BerthError("internal server error"))
 
 
-def export_settings(settings: Settings) -> str:
-    raw: dict[str, Any] = asdict(settings)
-    raw["data_dir"] = str(settings.data_dir)
-    return json.dumps(raw)
-
-
 def worker_app() -> Starlette:
     """Factory each server worker process calls; settings come from ``berth serve``."""
-    raw = json.loads(os.environ[SETTINGS_ENV])
-    raw["data_dir"] = Path(raw["data_dir"])
-    settings = Settings(**raw)
+    settings = import_settings(os.environ[SETTINGS_ENV])
     logging.basicConfig(level=settings.log_level.upper())
     return create_app(settings)

@@ -8,11 +8,19 @@ import asyncio
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from berth import cli_scan
-from berth.config import ConfigError, Settings, load_settings
+from berth.config import (
+    SETTINGS_ENV,
+    ConfigError,
+    Settings,
+    export_settings,
+    import_settings,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from berth.services.gc import GcReport
@@ -114,15 +122,51 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _serve(settings: Settings) -> int:
-    from berth.app import SETTINGS_ENV, export_settings, prepare
     from berth.serving import run
 
-    settings = prepare(settings)
+    settings = _prepare_apart(settings)
     os.environ[SETTINGS_ENV] = export_settings(settings)
     print(f"berth listening on http://{settings.listen} (account {settings.account_id}, "
           f"data in {settings.data_dir})", file=sys.stderr, flush=True)
     run(settings)
     return 0
+
+
+def _prepare_apart(settings: Settings) -> Settings:
+    """``prepare`` (schema, keys, the bootstrap credential) in a forked child.
+
+    The server's supervising process only forks and watches its workers; done here,
+    the migration tooling and the whole app would stay in its memory for good. Each
+    worker imports just what serving needs.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        code = 1
+        try:
+            from berth.app import prepare
+
+            os.write(write, export_settings(prepare(settings)).encode())
+            code = 0
+        except ConfigError as exc:
+            print(f"berth: {exc}", file=sys.stderr)
+            code = 2
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        prepared = pipe.read()
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if code != 0:
+        raise SystemExit(code)
+    return import_settings(prepared.decode())
 
 
 def _iam(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,11 +6,13 @@ berth reads the environment.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 
 class ConfigError(ValueError):
@@ -133,3 +135,18 @@ def _validate(settings: Settings) -> None:
 
 def default_environ() -> Mapping[str, str]:
     return os.environ
+
+
+SETTINGS_ENV = "BERTH_RESOLVED_SETTINGS"  # how ``berth serve`` hands settings to its workers
+
+
+def export_settings(settings: Settings) -> str:
+    raw: dict[str, Any] = asdict(settings)
+    raw["data_dir"] = str(settings.data_dir)
+    return json.dumps(raw)
+
+
+def import_settings(text: str) -> Settings:
+    raw = json.loads(text)
+    raw["data_dir"] = Path(raw["data_dir"])
+    return Settings(**raw)

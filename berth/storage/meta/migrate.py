@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _INI = Path(__file__).with_name("alembic.ini")
 _PG_MIGRATION_LOCK = 0x6265727468  # "berth": one advisory lock for every node
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # imported by what migrates, not by every server worker
+
     config = Config(str(_INI))
     config.set_main_option("script_location", str(_INI.parent / "migrations"))
     return config
@@ -35,6 +38,8 @@ async def migrate(engine: AsyncEngine) -> None:
 
 
 def _upgrade(sync_connection: Any) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = sync_connection
     command.upgrade(config, "head")

@@ -1,0 +1,47 @@
+"""``berth serve`` prepares the data directory in a child process and keeps its
+supervising process and its workers free of what only start-up needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from berth.config import Settings, export_settings, import_settings, load_settings
+from berth.testing.server import BerthServer
+
+
+def test_settings_survive_the_trip_to_the_workers(tmp_path: Path) -> None:
+    settings = load_settings({"BERTH_ACCOUNT_ID": "123456789012", "BERTH_WORKERS": "3"},
+                             {"data_dir": str(tmp_path / "data")})
+    assert import_settings(export_settings(settings)) == settings
+    assert isinstance(import_settings(export_settings(settings)), Settings)
+
+
+def test_a_worker_imports_no_migration_tooling() -> None:
+    """Alembic (with Mako and Pygments) is ~10 MB a process; only ``prepare`` needs it."""
+    code = ("import sys, berth.app; "
+            "print(sorted(m for m in ('alembic', 'mako', 'pygments') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_serve_prepares_in_a_child_and_the_server_answers(tmp_path: Path) -> None:
+    server = BerthServer(tmp_path / "data")
+    server.start()
+    try:
+        assert (tmp_path / "data" / "secret.key").exists()
+        assert server.password()  # the child stored the root key the workers now accept
+    finally:
+        server.stop()
+
+
+def test_a_failing_preparation_stops_serve_with_its_reason(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "berth", "serve", "--data-dir", str(tmp_path / "data"),
+         "--database-url", "postgresql://nobody@127.0.0.1:1/none", "--listen", "127.0.0.1:1"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert "Connect call failed" in done.stderr or "refused" in done.stderr.lower()
+    assert "berth listening" not in done.stderr
