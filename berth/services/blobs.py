@@ -34,6 +34,7 @@ from berth.storage.blobs import BlobMissing, BlobStore, UploadConflict
 from berth.storage.meta import MetaStore, Repository, Upload
 
 MAX_BLOB_BYTES = 64 * 1024**3
+RECORD_DIGEST_FROM = 4 * 1024**2  # a PATCH this big records the digest so far (see append)
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CONTENT_RANGE_RE = re.compile(r"^(?:bytes[= ])?(\d+)-(\d+)(?:/(?:\d+|\*))?$")
 
@@ -175,10 +176,14 @@ class Blobs:
             if content_length is not None and content_length != end - start + 1:
                 raise UploadOutOfOrder("Content-Range and Content-Length disagree",
                                        headers=_range_headers(upload_id, offset))
-        size = await self._receive(upload, offset, body)
+        size, hasher = await self._receive(upload, offset, body)
         now = self.clock.now()
-        if now - upload.updated_at >= self.touch_every:  # expiry needs no finer clock
-            await self.meta.touch_upload(upload_id, now)
+        # Expiry needs no finer clock than touch_every. The digest so far lets a PUT on
+        # another process close the upload without reading it again: worth a write for
+        # a big chunk, not for each of many small ones (hashing a MiB again is cheaper).
+        if size - offset >= RECORD_DIGEST_FROM or now - upload.updated_at >= self.touch_every:
+            await self.meta.record_upload_progress(
+                upload_id, now, size, f"{upload.algorithm}:{hasher.hexdigest()}")
         return UploadState(upload_id, size)
 
     async def finish(self, repo: Repository, upload_id: str, digest_text: str | None,
@@ -188,7 +193,7 @@ class Blobs:
         upload = await self._upload(repo, upload_id)
         offset = await self._stored_size(upload_id)
         if body is not None:
-            offset = await self._receive(upload, offset, body)
+            offset = (await self._receive(upload, offset, body))[0]
         actual = await self._digest(upload, offset, digest.algorithm)
         if actual != digest:
             await self._drop(upload_id)
@@ -220,7 +225,8 @@ class Blobs:
         except BlobMissing:
             raise BlobUploadUnknown(detail={"upload": upload_id}) from None
 
-    async def _receive(self, upload: Upload, offset: int, body: AsyncIterable[bytes]) -> int:
+    async def _receive(self, upload: Upload, offset: int, body: AsyncIterable[bytes]
+                       ) -> tuple[int, Hasher]:
         hasher = await self._hasher_at(upload, offset, upload.algorithm)
         self._hashers.pop(upload.id, None)  # stale if this append fails half-way
         try:
@@ -235,7 +241,7 @@ class Blobs:
         except ValueError as exc:
             raise SizeInvalid(str(exc)) from None
         self._remember(upload.id, size, upload.algorithm, hasher)
-        return size
+        return size, hasher
 
     async def _hasher_at(self, upload: Upload, offset: int, algorithm: str) -> Hasher:
         cached = self._hashers.get(upload.id)
@@ -251,6 +257,11 @@ class Blobs:
         return hasher
 
     async def _digest(self, upload: Upload, size: int, algorithm: str) -> Digest:
+        cached = self._hashers.get(upload.id)
+        recorded = upload.hashed_digest
+        if (cached is None or cached[0] != size) and upload.hashed_size == size \
+                and recorded is not None and recorded.startswith(algorithm + ":"):
+            return Digest.parse(recorded)  # written by the process that received the bytes
         hasher = await self._hasher_at(upload, size, algorithm)
         return Digest(algorithm, hasher.hexdigest())
 

@@ -130,7 +130,7 @@ async def test_uploads_expire_by_last_touch(meta: SqlMetaStore) -> None:
     repo = (await meta.create_repository(ACCOUNT, "app", 1.0))[0]
     await meta.create_upload(Upload("a" * 32, repo.id, "sha256", 10.0, 10.0))
     await meta.create_upload(Upload("b" * 32, repo.id, "sha512", 10.0, 10.0))
-    await meta.touch_upload("b" * 32, 100.0)
+    await meta.record_upload_progress("b" * 32, 100.0, 5, "sha512:" + "0" * 128)
     assert [u.id for u in await meta.expired_uploads(50.0, 10)] == ["a" * 32]
     assert (await meta.get_upload("b" * 32)).algorithm == "sha512"
     await meta.delete_upload("a" * 32)

@@ -55,6 +55,8 @@ class Upload:
     algorithm: str
     created_at: float
     updated_at: float
+    hashed_size: int | None = None  # the upload's first hashed_size bytes have
+    hashed_digest: str | None = None  # this digest (in the upload's algorithm)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +237,10 @@ class MetaStore(Protocol):
 
     async def get_upload(self, upload_id: str) -> Upload | None: ...
 
-    async def touch_upload(self, upload_id: str, now: float) -> None: ...
+    async def record_upload_progress(self, upload_id: str, now: float, size: int,
+                                     digest: str) -> None:
+        """The upload was appended to: it is fresh, and its first ``size`` bytes have
+        ``digest``."""
 
     async def delete_upload(self, upload_id: str) -> None:
         """Idempotent."""

@@ -290,6 +290,10 @@ uploads = Table(
     Column("algorithm", String(16), nullable=False),
     Column("created_at", Double, nullable=False),
     Column("updated_at", Double, nullable=False),
+    # the digest of the first hashed_size bytes, recorded by the request that wrote them,
+    # so a PUT that closes the upload on another process need not read them again
+    Column("hashed_size", BigInteger),
+    Column("hashed_digest", String(160)),
     Index("ix_uploads_updated", "updated_at"),
 )
 

@@ -321,10 +321,11 @@ class SqlMetaStore(GcQueries, SqlBase):
             row = (await conn.execute(select(uploads).where(uploads.c.id == upload_id))).first()
         return None if row is None else Upload(**row._mapping)
 
-    async def touch_upload(self, upload_id: str, now: float) -> None:
+    async def record_upload_progress(self, upload_id: str, now: float, size: int,
+                                     digest: str) -> None:
         async with self._write() as conn:
-            await conn.execute(
-                update(uploads).where(uploads.c.id == upload_id).values(updated_at=now))
+            await conn.execute(update(uploads).where(uploads.c.id == upload_id).values(
+                updated_at=now, hashed_size=size, hashed_digest=digest))
 
     async def delete_upload(self, upload_id: str) -> None:
         async with self._write() as conn:
