@@ -621,7 +621,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one run of each, not three")
-    parser.add_argument("--workers", type=int, default=2, help="berth's server processes [2]")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="berth's server processes [1, berth's own default]")
     parser.add_argument("--out", type=Path, help="also write every number to this JSON file")
     args = parser.parse_args()
     missing = missing_tools()
