@@ -107,9 +107,9 @@ class Blobs:
     async def pull(self, account_id: str, name: str, digest: Digest, range_header: str | None
                    ) -> BlobRead:
         """A blob of the named repository, in one query when it is there."""
-        size = await self.meta.blob_size_by_name(account_id, name, str(digest))
+        found, size = await self.meta.blob_size_by_name(account_id, name, str(digest))
         if size is None:
-            if await self.meta.get_repository(account_id, name) is None:
+            if not found:
                 raise repository_missing(account_id, name)
             raise BlobUnknown(detail={"digest": str(digest)})
         return self._read(digest, size, range_header)

@@ -231,8 +231,11 @@ async def test_pull_path_reads_by_repository_name(meta: SqlMetaStore) -> None:
     assert by_tag == by_digest == await meta.get_manifest(repo.id, digest("m"))
     assert await meta.manifest_by_name(ACCOUNT, "hot/path", "v2", by_digest=False) is None
     assert await meta.manifest_by_name("000000000000", "hot/path", "v1", by_digest=False) is None
-    assert await meta.blob_size_by_name(ACCOUNT, "hot/path", digest("layer")) == 77
-    assert await meta.blob_size_by_name(ACCOUNT, "hot/other", digest("layer")) is None
+    assert await meta.blob_size_by_name(ACCOUNT, "hot/path", digest("layer")) == (True, 77)
+    assert await meta.blob_size_by_name(ACCOUNT, "hot/path", digest("other")) == (True, None)
+    assert await meta.blob_size_by_name(ACCOUNT, "hot/other", digest("layer")) == (False, None)
+    await meta.create_repository(ACCOUNT, "hot/other", 1.0)
+    assert await meta.blob_size_by_name(ACCOUNT, "hot/other", digest("layer")) == (True, None)
     # a write is visible to the next read at once
     await meta.put_manifest(record(repo.id, "n"), [], [], ["v1"])
     moved = await meta.manifest_by_name(ACCOUNT, "hot/path", "v1", by_digest=False)

@@ -162,8 +162,11 @@ class MetaStore(Protocol):
         """The manifest a tag (or digest) names in a repository; None when either is
         missing. One query: this is every pull's first request."""
 
-    async def blob_size_by_name(self, account_id: str, name: str, digest: str) -> int | None:
-        """Size of a blob the named repository may reach; None when it may not."""
+    async def blob_size_by_name(self, account_id: str, name: str, digest: str
+                                ) -> tuple[bool, int | None]:
+        """Whether the named repository exists, and the size of the blob if it may reach
+        it. One query, whichever the answer: a push asks for every layer it is about to
+        send, and most of those are missing."""
 
     async def record_pull(self, repository_id: int, digest: str, now: float,
                           resolution: float) -> None:

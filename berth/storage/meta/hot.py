@@ -1,4 +1,5 @@
-"""The two reads every pull makes, by repository name, in one query each.
+"""The two reads every pull makes (and a push's blob HEADs), by repository name, in one
+query each.
 
 A manifest GET and a blob HEAD/GET are the hottest requests a registry serves. Each
 is one joined query here instead of a repository lookup plus a second query. On
@@ -41,11 +42,12 @@ MANIFEST_BY_DIGEST = (
     .join(manifests, manifests.c.repository_id == repositories.c.id)
     .where(*_IN_REPOSITORY, manifests.c.digest == bindparam("ref")))
 
-BLOB_SIZE = (
-    select(blobs.c.size).select_from(repositories)
-    .join(repository_blobs, repository_blobs.c.repository_id == repositories.c.id)
-    .join(blobs, blobs.c.digest == repository_blobs.c.digest)
-    .where(*_IN_REPOSITORY, repository_blobs.c.digest == bindparam("ref")))
+BLOB_SIZE = (  # a row when the repository exists; its size is NULL when the blob is not linked
+    select(repositories.c.id, blobs.c.size).select_from(repositories)
+    .outerjoin(repository_blobs, (repository_blobs.c.repository_id == repositories.c.id)
+               & (repository_blobs.c.digest == bindparam("ref")))
+    .outerjoin(blobs, blobs.c.digest == repository_blobs.c.digest)
+    .where(*_IN_REPOSITORY))
 
 
 def _sqlite_sql(query: Select[Any]) -> str:
@@ -70,9 +72,12 @@ class HotReads:
         row = await self._one(query, {"account": account_id, "name": name, "ref": reference})
         return None if row is None else ManifestRecord(*row)
 
-    async def blob_size(self, account_id: str, name: str, digest: str) -> int | None:
+    async def blob_size(self, account_id: str, name: str, digest: str
+                        ) -> tuple[bool, int | None]:
         row = await self._one(BLOB_SIZE, {"account": account_id, "name": name, "ref": digest})
-        return None if row is None else int(row[0])
+        if row is None:
+            return False, None
+        return True, None if row[1] is None else int(row[1])
 
     async def _one(self, query: Select[Any], params: dict[str, str]) -> tuple[Any, ...] | None:
         if self._sqlite_path is not None:

@@ -156,7 +156,8 @@ class SqlMetaStore(GcQueries, SqlBase):
                                by_digest: bool) -> ManifestRecord | None:
         return await self._hot.manifest(account_id, name, reference, by_digest)
 
-    async def blob_size_by_name(self, account_id: str, name: str, digest: str) -> int | None:
+    async def blob_size_by_name(self, account_id: str, name: str, digest: str
+                                ) -> tuple[bool, int | None]:
         return await self._hot.blob_size(account_id, name, digest)
 
     async def record_pull(self, repository_id: int, digest: str, now: float,
