@@ -24,6 +24,7 @@ from berth.errors import InvalidParameter as InvalidParameterError
 from berth.policy.ecr_actions import repository_arn
 from berth.services import Services
 from berth.services.audit import DENIALS, AuditLog
+from berth.streams import read_capped
 
 log = logging.getLogger("berth.ecr_api")
 JSON_11 = "application/x-amz-json-1.1"
@@ -31,12 +32,8 @@ MAX_BODY = 32 * 1024 * 1024  # UploadLayerPart carries up to 20 MiB, base64-enco
 
 
 async def read_body(request: Request) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY:
-            raise SerializationFailure("request body too large")
-    return bytes(body)
+    return await read_capped(request.stream(), MAX_BODY,
+                             lambda: SerializationFailure("request body too large"))
 
 
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "BatchGet", "BatchCheck")

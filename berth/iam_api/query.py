@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from berth.errors import BerthError, InvalidParameter
+from berth.streams import read_capped
 
 MAX_BODY = 256 * 1024
 _CODES = {"UnrecognizedClientException": "InvalidClientTokenId",
@@ -22,14 +23,11 @@ _CODES = {"UnrecognizedClientException": "InvalidClientTokenId",
 
 
 async def read_form(request: Request) -> tuple[bytes, dict[str, str]]:
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_BODY:
-            raise InvalidParameter("request body too large")
-    form = {k: v[0] for k, v in parse_qs(bytes(body).decode("utf-8", "replace"),
+    body = await read_capped(request.stream(), MAX_BODY,
+                             lambda: InvalidParameter("request body too large"))
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"),
                                          keep_blank_values=True).items()}
-    return bytes(body), form
+    return body, form
 
 
 def to_xml(value: Any) -> str:

@@ -24,6 +24,7 @@ from berth.services.blobs import parse_digest
 from berth.services.images import acceptable
 from berth.services.repositories import check_name
 from berth.storage.meta import Repository
+from berth.streams import read_capped
 
 DEFAULT_PAGE = 1000
 MAX_PAGE = 10000
@@ -257,7 +258,7 @@ async def put_manifest(request: Request) -> Response:
     if length is not None and length > MAX_MANIFEST_BYTES:
         raise ManifestTooLarge()
     repo = await _push_repo(request, "ecr:PutImage")
-    payload = await _read_capped(request, MAX_MANIFEST_BYTES)
+    payload = await read_capped(request.stream(), MAX_MANIFEST_BYTES, ManifestTooLarge)
     pushed = await _services(request).images.put(
         repo, request.path_params["reference"], payload, request.headers.get("content-type"),
         request.query_params.getlist("tag"))
@@ -270,15 +271,6 @@ async def put_manifest(request: Request) -> Response:
     for tag in pushed.tags:
         response.headers.append("OCI-Tag", tag)
     return response
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise ManifestTooLarge()
-    return bytes(body)
 
 
 async def delete_manifest(request: Request) -> Response:

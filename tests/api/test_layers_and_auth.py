@@ -670,6 +670,23 @@ def test_a_malformed_body_is_a_serialization_error(shared_berth: BerthServer, bo
     assert aws_raw.error_type(response) == "SerializationException"
 
 
+def test_an_oversized_body_is_refused_unread(shared_berth: BerthServer) -> None:
+    """32 MiB is the cap (an UploadLayerPart of 20 MiB, base64-encoded, fits)."""
+    response = aws_raw.call(shared_berth, "DescribeRepositories",
+                            raw_body=b'{"x": "' + b"a" * (33 * 1024 * 1024) + b'"}')
+    assert aws_raw.error_type(response) == "SerializationException"
+    assert "too large" in response.json()["message"]
+
+
+def test_an_oversized_query_api_body_is_refused_unread(shared_berth: BerthServer) -> None:
+    """IAM and STS forms are small: 256 KiB is the cap."""
+    body = b"Action=GetCallerIdentity&Version=2011-06-15&Pad=" + b"a" * (300 * 1024)
+    response = httpx.post(shared_berth.url + "/", content=body, timeout=30, headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert "<Code>ValidationError</Code>" in response.text and "too large" in response.text
+
+
 @pytest.mark.parametrize(("operation", "params", "named"), [
     ("CreateRepository", {}, "repositoryName"),
     ("BatchGetImage", {"repositoryName": "x1"}, "imageIds"),
