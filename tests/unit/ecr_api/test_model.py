@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from berth.ecr_api import model
+from berth.ecr_api.java_regex import compile_pattern
 from berth.ecr_api.model import (
     InvalidParameter,
     SerializationError,
     Violation,
     all_error_names,
-    compile_pattern,
     error_names,
     has_operation,
     operation_names,
