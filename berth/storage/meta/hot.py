@@ -1,5 +1,4 @@
-"""The two reads every pull makes (and a push's blob HEADs), by repository name, in one
-query each.
+"""The reads every pull and push makes, by repository name or upload, in one query each.
 
 A manifest GET and a blob HEAD/GET are the hottest requests a registry serves. Each
 is one joined query here instead of a repository lookup plus a second query. On
@@ -19,7 +18,14 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from berth.storage.meta import ManifestRecord
-from berth.storage.meta.schema import blobs, manifests, repositories, repository_blobs, tags
+from berth.storage.meta.schema import (
+    blobs,
+    manifests,
+    repositories,
+    repository_blobs,
+    tags,
+    uploads,
+)
 
 _COLUMNS = (
     manifests.c.repository_id, manifests.c.digest, manifests.c.media_type,
@@ -50,11 +56,17 @@ BLOB_SIZE = (  # a row when the repository exists; its size is NULL when the blo
     .where(*_IN_REPOSITORY))
 
 
+REPOSITORY = select(repositories).where(*_IN_REPOSITORY)  # every push request's first read
+
+UPLOAD = select(uploads).where(uploads.c.id == bindparam("id"))  # every PATCH's and PUT's
+
+
 def _sqlite_sql(query: Select[Any]) -> str:
     return str(query.compile(dialect=sqlite_dialect.dialect(paramstyle="named")))
 
 
-_SQLITE = {id(q): _sqlite_sql(q) for q in (MANIFEST_BY_TAG, MANIFEST_BY_DIGEST, BLOB_SIZE)}
+_SQLITE = {id(q): _sqlite_sql(q)
+           for q in (MANIFEST_BY_TAG, MANIFEST_BY_DIGEST, BLOB_SIZE, REPOSITORY, UPLOAD)}
 
 
 class HotReads:
@@ -78,6 +90,23 @@ class HotReads:
         if row is None:
             return False, None
         return True, None if row[1] is None else int(row[1])
+
+    async def repository(self, account_id: str, name: str) -> dict[str, Any] | None:
+        return await self._named(REPOSITORY, {"account": account_id, "name": name})
+
+    async def upload(self, upload_id: str) -> dict[str, Any] | None:
+        return await self._named(UPLOAD, {"id": upload_id})
+
+    async def _named(self, query: Select[Any], params: dict[str, str]) -> dict[str, Any] | None:
+        """The first row, by column name."""
+        if self._sqlite_path is not None:
+            cursor = self._connection().execute(_SQLITE[id(query)], params)
+            row = cursor.fetchone()
+            return None if row is None else dict(zip([d[0] for d in cursor.description], row,
+                                                     strict=True))
+        async with self._autocommit.connect() as conn:
+            result = (await conn.execute(query, params)).first()
+        return None if result is None else dict(result._mapping)
 
     async def _one(self, query: Select[Any], params: dict[str, str]) -> tuple[Any, ...] | None:
         if self._sqlite_path is not None:

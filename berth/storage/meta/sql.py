@@ -60,7 +60,10 @@ _MANIFEST_COLUMNS = (
 
 
 def repository_from_row(row: Any) -> Repository:
-    m = row._mapping
+    return repository_from_mapping(row._mapping)
+
+
+def repository_from_mapping(m: Mapping[str, Any]) -> Repository:
     filters = json.loads(m["tag_mutability_filters"]) if m["tag_mutability_filters"] else []
     return Repository(m["id"], m["account_id"], m["name"], m["created_at"], RepositorySettings(
         image_tag_mutability=m["image_tag_mutability"], tag_mutability_filters=tuple(filters),
@@ -172,11 +175,8 @@ class SqlMetaStore(GcQueries, SqlBase):
     # repositories
 
     async def get_repository(self, account_id: str, name: str) -> Repository | None:
-        query = select(repositories).where(
-            repositories.c.account_id == account_id, repositories.c.name == name)
-        async with self._read() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else repository_from_row(row)
+        found = await self._hot.repository(account_id, name)
+        return None if found is None else repository_from_mapping(found)
 
     async def create_repository(self, account_id: str, name: str, now: float,
                                 settings: RepositorySettings | None = None,
@@ -318,9 +318,8 @@ class SqlMetaStore(GcQueries, SqlBase):
                 created_at=upload.created_at, updated_at=upload.updated_at))
 
     async def get_upload(self, upload_id: str) -> Upload | None:
-        async with self._read() as conn:
-            row = (await conn.execute(select(uploads).where(uploads.c.id == upload_id))).first()
-        return None if row is None else Upload(**row._mapping)
+        found = await self._hot.upload(upload_id)
+        return None if found is None else Upload(**found)
 
     async def record_upload_progress(self, upload_id: str, now: float, size: int,
                                      digest: str) -> None:
