@@ -194,16 +194,23 @@ class Blobs:
         offset = await self._stored_size(upload_id)
         if body is not None:
             offset = (await self._receive(upload, offset, body))[0]
-        actual = await self._digest(upload, offset, digest.algorithm)
-        if actual != digest:
-            await self._drop(upload_id)
-            raise DigestInvalid(f"content digest is {actual}, not {digest}",
-                                detail={"digest": str(digest)})
         try:
-            size = await self.store.seal_upload(upload_id)
-            await self.meta.link_blob(repo.id, str(digest), size, self.clock.now(),
-                                      finished_upload=upload_id,
-                                      publish=partial(self.store.commit_upload, upload_id, digest))
+            # Held from the digest check to the commit: no append can slip in between,
+            # nor write into the blob once it is published under its digest.
+            async with self.store.closing_upload(upload_id) as size:
+                if size != offset:
+                    raise BlobUploadInvalid("upload changed while it was being closed")
+                actual = await self._digest(upload, offset, digest.algorithm)
+                if actual != digest:
+                    await self._drop(upload_id)
+                    raise DigestInvalid(f"content digest is {actual}, not {digest}",
+                                        detail={"digest": str(digest)})
+                size = await self.store.seal_upload(upload_id)
+                await self.meta.link_blob(
+                    repo.id, str(digest), size, self.clock.now(), finished_upload=upload_id,
+                    publish=partial(self.store.commit_upload, upload_id, digest))
+        except UploadConflict as exc:
+            raise _busy(upload_id, exc.size) from None
         except BlobMissing:  # expired or cancelled meanwhile
             raise BlobUploadUnknown(detail={"upload": upload_id}) from None
         self._hashers.pop(upload_id, None)
@@ -233,9 +240,7 @@ class Blobs:
             size = await self.store.append_upload(upload.id, offset, body, hasher,
                                                   limit=MAX_BLOB_BYTES)
         except UploadConflict as exc:
-            raise UploadOutOfOrder(
-                f"upload has {exc.size} bytes or is being written by another request",
-                headers=_range_headers(upload.id, exc.size)) from None
+            raise _busy(upload.id, exc.size) from None
         except BlobMissing:
             raise BlobUploadUnknown(detail={"upload": upload.id}) from None
         except ValueError as exc:
@@ -294,6 +299,11 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int, bool]:
     if start >= size or end < start:
         raise RangeNotSatisfiable(headers={"Content-Range": f"bytes */{size}"})
     return start, end - start + 1, True
+
+
+def _busy(upload_id: str, size: int) -> UploadOutOfOrder:
+    return UploadOutOfOrder(f"upload has {size} bytes or is being written by another request",
+                            headers=_range_headers(upload_id, size))
 
 
 def _range_headers(upload_id: str, size: int) -> dict[str, str]:

@@ -85,3 +85,19 @@ async def test_delete_upload_is_idempotent(blob_store: BlobStore) -> None:
     await blob_store.delete_upload(UPLOAD)
     with pytest.raises(BlobMissing):
         await blob_store.append_upload(UPLOAD, 0, chunks(b"x"), None)
+
+
+async def test_no_append_while_an_upload_is_closed(blob_store: BlobStore) -> None:
+    await blob_store.create_upload(UPLOAD)
+    await blob_store.append_upload(UPLOAD, 0, chunks(b"abc"), None)
+    async with blob_store.closing_upload(UPLOAD) as size:
+        assert size == 3
+        with pytest.raises(UploadConflict):
+            await blob_store.append_upload(UPLOAD, 3, chunks(b"d"), None)
+        await blob_store.commit_upload(UPLOAD, Digest.of(b"abc"))
+    with pytest.raises(BlobMissing):
+        await blob_store.append_upload(UPLOAD, 3, chunks(b"d"), None)
+    assert await read_all(blob_store, Digest.of(b"abc")) == b"abc"
+    with pytest.raises(BlobMissing):
+        async with blob_store.closing_upload(UPLOAD):
+            pass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from berth.oci.digest import Digest, Hasher
@@ -49,7 +50,7 @@ class BlobStore(Protocol):
         """Stream ``length`` bytes (all when None) from ``offset``. Raises BlobMissing."""
 
     def local_path(self, digest: Digest) -> str | None:
-        """A filesystem path the server may send with zero copies, or None."""
+        """A filesystem path of the blob (the scanner reads layers there), or None."""
 
     async def delete(self, digest: Digest) -> bool:
         """Remove the blob; True when it existed. Idempotent."""
@@ -68,6 +69,12 @@ class BlobStore(Protocol):
         request is appending to it, and ValueError past ``limit`` bytes in total.
         Bytes received before a client disconnect stay appended.
         """
+
+    def closing_upload(self, upload_id: str) -> AbstractAsyncContextManager[int]:
+        """Hold the upload against appends while it is verified and committed; gives its
+        size. Raises UploadConflict when a request is appending to it, BlobMissing when
+        it is gone. An append that comes after the commit finds nothing to append to:
+        no byte can land in a published blob."""
 
     async def hash_upload(self, upload_id: str, hasher: Hasher) -> int:
         """Feed the upload's bytes so far to ``hasher`` (to resume after a restart)."""

@@ -132,12 +132,26 @@ class FilesystemBlobStore:
             raise BlobMissing(upload_id) from None
         try:
             _lock_or_conflict(fd)
+            if not _still_at(fd, self._upload_path(upload_id)):
+                raise BlobMissing(upload_id)  # committed (or dropped) since it was opened
             size = os.fstat(fd).st_size
             if size != offset:
                 raise UploadConflict(size)
             return await _pump(fd, size, chunks, hasher, limit)
         finally:
             os.close(fd)  # also releases the lock
+
+    @contextlib.asynccontextmanager
+    async def closing_upload(self, upload_id: str) -> AsyncIterator[int]:
+        try:
+            fd = os.open(self._upload_path(upload_id), os.O_RDONLY)
+        except FileNotFoundError:
+            raise BlobMissing(upload_id) from None
+        try:
+            _lock_or_conflict(fd)  # the lock every append takes
+            yield os.fstat(fd).st_size
+        finally:
+            os.close(fd)
 
     async def hash_upload(self, upload_id: str, hasher: Hasher) -> int:
         path = self._upload_path(upload_id)
@@ -204,6 +218,16 @@ class FilesystemBlobStore:
             with contextlib.suppress(DigestError):
                 found.append(Digest.parse(name.replace("-", ":", 1)))
         return found
+
+
+def _still_at(fd: int, path: Path) -> bool:
+    """Whether the open file is still the one at ``path`` (not renamed away)."""
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _lock_or_conflict(fd: int) -> None:
@@ -274,10 +298,15 @@ async def _settle(jobs: list[asyncio.Future[None]]) -> None:
             cancelled = True
     for job in jobs:
         failure = job.exception()
-        if failure is not None:
+        if failure is not None and not isinstance(failure, _Skipped):
             raise failure
     if cancelled:
         raise asyncio.CancelledError
+
+
+class _Skipped(Exception):
+    """A batch not written because an earlier one failed; that failure is the one
+    reported."""
 
 
 class _Lanes:
@@ -291,7 +320,7 @@ class _Lanes:
         self._fd = fd
         self._hasher = hasher
         self._writeback = writeback
-        self._failed: BaseException | None = None
+        self._failed = False
         self._writer = ThreadPoolExecutor(1, "berth-upload-write")
         self._hashing = ThreadPoolExecutor(1, "berth-upload-hash") if hasher else None
 
@@ -303,12 +332,12 @@ class _Lanes:
         return jobs
 
     def _write(self, batch: list[bytes]) -> None:
-        if self._failed is not None:
-            raise OSError(errno.EIO, "an earlier write of this upload failed") from self._failed
+        if self._failed:
+            raise _Skipped
         try:
             _write(self._fd, self._writeback, batch)
-        except BaseException as exc:
-            self._failed = exc
+        except BaseException:
+            self._failed = True
             raise
 
     def _hash(self, batch: list[bytes]) -> None:

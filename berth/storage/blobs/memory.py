@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 
 from berth.oci.digest import Digest, Hasher
@@ -55,6 +56,17 @@ class MemoryBlobStore:
         finally:
             self._busy.discard(upload_id)
         return len(data)
+
+    @contextlib.asynccontextmanager
+    async def closing_upload(self, upload_id: str) -> AsyncIterator[int]:
+        data = self._upload(upload_id)
+        if upload_id in self._busy:
+            raise UploadConflict(len(data))
+        self._busy.add(upload_id)
+        try:
+            yield len(data)
+        finally:
+            self._busy.discard(upload_id)
 
     async def hash_upload(self, upload_id: str, hasher: Hasher) -> int:
         data = self._upload(upload_id)

@@ -4,13 +4,14 @@ again only when that record does not cover them all."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from berth.errors import DigestInvalid
+from berth.errors import DigestInvalid, UploadOutOfOrder
 from berth.oci.digest import Digest, Hasher
 from berth.services.blobs import RECORD_DIGEST_FROM, Blobs
 from berth.storage.blobs.filesystem import FilesystemBlobStore
@@ -101,3 +102,29 @@ async def test_a_sha512_upload_records_its_own_algorithm(
     digest = Digest.of(data, "sha512")
     assert await there.finish(repo, upload.id, str(digest), None) == digest
     assert store_there.rehashed == 0
+
+
+async def test_a_put_while_a_patch_still_writes_is_refused_and_publishes_nothing(
+        two: tuple[Blobs, Blobs, CountingStore]) -> None:
+    """A client (or an attacker with push rights) closing an upload while another of
+    its requests still appends must not publish bytes that differ from the digest."""
+    here, there, _ = two
+    repo = await repository(here)
+    first = os.urandom(RECORD_DIGEST_FROM)
+    upload = await here.start_upload(repo)
+    await here.append(repo, upload.id, body(first), None, None)
+    release = asyncio.Event()
+
+    async def more() -> AsyncIterator[bytes]:
+        yield b"appended while the PUT runs"
+        await release.wait()
+
+    patch = asyncio.create_task(here.append(repo, upload.id, more(), None, None))
+    await asyncio.sleep(0.1)  # the PATCH holds the upload
+    with pytest.raises(UploadOutOfOrder):
+        await there.finish(repo, upload.id, str(Digest.of(first)), None)
+    release.set()
+    await patch
+    assert await there.meta.blob_size(str(Digest.of(first))) is None
+    whole = first + b"appended while the PUT runs"
+    assert await there.finish(repo, upload.id, str(Digest.of(whole)), None) == Digest.of(whole)

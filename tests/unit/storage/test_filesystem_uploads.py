@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from berth.storage.blobs import filesystem
+from berth.oci.digest import Digest
+from berth.storage.blobs import BlobMissing, filesystem
 from berth.storage.blobs.filesystem import WRITE_BATCH, FilesystemBlobStore
 
 UPLOAD = "0123456789abcdef0123456789abcdef"
@@ -80,7 +81,7 @@ async def test_a_failed_write_stops_the_stream_without_a_gap(
     data = payload(8 * WRITE_BATCH)
     with pytest.raises(OSError) as raised:
         await store.append_upload(UPLOAD, 0, pieces(data, WRITE_BATCH), hashlib.sha256())
-    assert raised.value.errno in (errno.ENOSPC, errno.EIO)
+    assert raised.value.errno == errno.ENOSPC  # the failure itself, not a later skip
     assert upload_bytes(store) == data[:WRITE_BATCH]
     assert await store.upload_size(UPLOAD) == WRITE_BATCH  # what a resuming client is told
 
@@ -135,3 +136,38 @@ async def test_cancelled_request_waits_for_its_writes_before_the_file_is_closed(
     written = upload_bytes(store)
     assert len(written) % WRITE_BATCH == 0 and written == payload(WRITE_BATCH) * (
         len(written) // WRITE_BATCH)
+
+
+async def test_no_append_while_the_upload_is_being_closed(store: FilesystemBlobStore) -> None:
+    await store.append_upload(UPLOAD, 0, pieces(b"verified bytes", 5), None)
+    async with store.closing_upload(UPLOAD) as size:
+        assert size == len(b"verified bytes")
+        with pytest.raises(filesystem.UploadConflict):
+            await store.append_upload(UPLOAD, size, pieces(b"late", 4), None)
+    assert upload_bytes(store) == b"verified bytes"
+
+
+async def test_an_append_opened_before_the_commit_cannot_write_into_the_blob(
+        store: FilesystemBlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PATCH opened the upload file, then the PUT verified and published it (a
+    rename: the PATCH's descriptor now points at the blob) before the PATCH took the
+    lock. The PATCH must find the upload gone, not append to the published blob."""
+    data = b"the blob's exact bytes"
+    digest = Digest.of(data)
+    await store.append_upload(UPLOAD, 0, pieces(data, 7), None)
+    real_lock = filesystem._lock_or_conflict
+    committed = []
+
+    def commit_first(fd: int) -> None:
+        if not committed:
+            committed.append(True)
+            os.rename(store.root / "_uploads" / UPLOAD, store.root / "published")
+            os.makedirs(store.root / digest.algorithm / digest.hex[:2], exist_ok=True)
+            os.rename(store.root / "published",
+                      store.root / digest.algorithm / digest.hex[:2] / digest.hex)
+        real_lock(fd)
+
+    monkeypatch.setattr(filesystem, "_lock_or_conflict", commit_first)
+    with pytest.raises(BlobMissing):
+        await store.append_upload(UPLOAD, len(data), pieces(b"poison", 6), None)
+    assert b"".join([c async for c in store.read(digest)]) == data
