@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import sys
 import traceback
 from pathlib import Path
@@ -124,12 +125,28 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _serve(settings: Settings) -> int:
     from berth.serving import run
 
+    _refuse_a_taken_address(settings.listen)
     settings = _prepare_apart(settings)
     os.environ[SETTINGS_ENV] = export_settings(settings)
     print(f"berth listening on http://{settings.listen} (account {settings.account_id}, "
           f"data in {settings.data_dir})", file=sys.stderr, flush=True)
     run(settings)
     return 0
+
+
+def _refuse_a_taken_address(listen: str) -> None:
+    """Granian's workers listen with SO_REUSEPORT, so a second server on the same
+    address would start without complaint and take half of the first one's
+    connections. A bind without that option fails while anything listens there."""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        try:
+            probe.bind((host, int(port)))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {listen}: {exc.strerror}") from None
 
 
 def _prepare_apart(settings: Settings) -> Settings:

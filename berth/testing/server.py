@@ -28,6 +28,10 @@ def new_root_key() -> tuple[str, str]:
     return ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30))
 
 
+class PortTaken(RuntimeError):
+    """The port free_port found was taken before the server could listen on it."""
+
+
 @dataclass
 class BerthServer:
     data_dir: Path
@@ -56,6 +60,16 @@ class BerthServer:
                 "BERTH_DATA_DIR": str(self.data_dir), "BERTH_LOG_LEVEL": "warning", **self.env}
 
     def start(self, timeout: float = 30) -> None:
+        """Start the server; another process may have taken the free port meanwhile
+        (berth then refuses it), so a few other ports are tried."""
+        for _ in range(3):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self.port = free_port()
+        self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
         env = {**os.environ, **self.settings_env}
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir.parent / f"berth-{self.port}.log", "ab")  # noqa: SIM115
@@ -67,6 +81,9 @@ class BerthServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                said = Path(log.name).read_text(errors="replace")
+                if self.process.returncode == 2 and "cannot listen on" in said:
+                    raise PortTaken(self.host)
                 raise RuntimeError(f"berth exited with {self.process.returncode}; see {log.name}")
             try:
                 with urllib.request.urlopen(f"{self.url}/v2/", timeout=1):

@@ -45,3 +45,20 @@ def test_a_failing_preparation_stops_serve_with_its_reason(tmp_path: Path) -> No
     assert done.returncode == 1
     assert "Connect call failed" in done.stderr or "refused" in done.stderr.lower()
     assert "berth listening" not in done.stderr
+
+
+def test_a_second_server_on_a_taken_address_refuses_to_start(tmp_path: Path) -> None:
+    """Granian listens with SO_REUSEPORT: unchecked, a second server would share the
+    port and take half of the first one's connections."""
+    first = BerthServer(tmp_path / "first")
+    first.start()
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "berth", "serve", "--data-dir", str(tmp_path / "second"),
+             "--listen", first.host], capture_output=True, text=True, timeout=60, check=False)
+        assert second.returncode == 2
+        assert f"cannot listen on {first.host}" in second.stderr
+        assert not (tmp_path / "second").exists()  # refused before touching anything
+        assert first.password()  # the first still serves
+    finally:
+        first.stop()
