@@ -191,16 +191,16 @@ class Blobs:
         """Close the upload with its last bytes; verify, commit and link the blob."""
         digest = parse_digest(digest_text)
         upload = await self._upload(repo, upload_id)
-        offset = await self._stored_size(upload_id)
+        received = None
         if body is not None:
-            offset = (await self._receive(upload, offset, body))[0]
+            received, _ = await self._receive(upload, await self._stored_size(upload_id), body)
         try:
             # Held from the digest check to the commit: no append can slip in between,
             # nor write into the blob once it is published under its digest.
             async with self.store.closing_upload(upload_id) as size:
-                if size != offset:
+                if received is not None and size != received:
                     raise BlobUploadInvalid("upload changed while it was being closed")
-                actual = await self._digest(upload, offset, digest.algorithm)
+                actual = await self._digest(upload, size, digest.algorithm)
                 if actual != digest:
                     await self._drop(upload_id)
                     raise DigestInvalid(f"content digest is {actual}, not {digest}",

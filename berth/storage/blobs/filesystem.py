@@ -312,8 +312,8 @@ class _Skipped(Exception):
 class _Lanes:
     """A thread that writes and one that hashes, each taking its batches in order.
 
-    After a failed write every later one fails too, so no batch is ever appended past
-    a lost one.
+    After a failed write every later batch is skipped, so none is ever appended past a
+    lost one.
     """
 
     def __init__(self, fd: int, hasher: Hasher | None, writeback: _Writeback) -> None:
@@ -342,8 +342,7 @@ class _Lanes:
 
     def _hash(self, batch: list[bytes]) -> None:
         assert self._hasher is not None
-        for chunk in batch:
-            self._hasher.update(chunk)
+        _hash(self._hasher, batch)
 
     def close(self) -> None:
         self._writer.shutdown(wait=False)
@@ -367,9 +366,13 @@ class _Writeback:
 def _hash_and_write(fd: int, hasher: Hasher | None, writeback: _Writeback,
                     batch: list[bytes]) -> None:
     if hasher is not None:
-        for chunk in batch:
-            hasher.update(chunk)
+        _hash(hasher, batch)
     _write(fd, writeback, batch)
+
+
+def _hash(hasher: Hasher, batch: list[bytes]) -> None:
+    for chunk in batch:
+        hasher.update(chunk)
 
 
 def _write(fd: int, writeback: _Writeback, batch: list[bytes]) -> None:

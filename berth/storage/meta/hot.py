@@ -99,14 +99,9 @@ class HotReads:
 
     async def _named(self, query: Select[Any], params: dict[str, str]) -> dict[str, Any] | None:
         """The first row, by column name."""
-        if self._sqlite_path is not None:
-            cursor = self._connection().execute(_SQLITE[id(query)], params)
-            row = cursor.fetchone()
-            return None if row is None else dict(zip([d[0] for d in cursor.description], row,
-                                                     strict=True))
-        async with self._autocommit.connect() as conn:
-            result = (await conn.execute(query, params)).first()
-        return None if result is None else dict(result._mapping)
+        row = await self._one(query, params)
+        return None if row is None else dict(zip(query.selected_columns.keys(), row,
+                                                 strict=True))
 
     async def _one(self, query: Select[Any], params: dict[str, str]) -> tuple[Any, ...] | None:
         if self._sqlite_path is not None:
