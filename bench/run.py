@@ -1,6 +1,6 @@
 """Benchmark berth against the reference registry (CNCF Distribution) on this machine.
 
-    .venv/bin/python bench/run.py [--quick] [--workers N] [--out bench/results/NAME.json]
+    .venv/bin/python bench/run.py [--runs N | --quick] [--workers N] [--out bench/results/NAME.json]
 
 Both registries run side by side on free 127.0.0.1 ports, each storing blobs on the
 filesystem in its own fresh temporary directory. curl, skopeo and wrk drive them;
@@ -483,10 +483,16 @@ def warm(path: Path) -> None:
                 pass
 
 
+def in_turn(targets: list[Target], run: int) -> list[Target]:
+    """The registries in the order they go in ``run``: who goes first alternates, so
+    neither always meets the machine as the other left it (page cache, fresh memory)."""
+    return targets if run % 2 == 0 else targets[::-1]
+
+
 def measure_blobs(targets: list[Target], inputs: Inputs, samples: Samples) -> None:
     last_repo: dict[str, str] = {}
-    for blob in inputs.blobs:
-        for target in targets:
+    for i, blob in enumerate(inputs.blobs):
+        for target in in_turn(targets, i):
             last_repo[target.name] = fresh_repo("put")
             warm(blob.path)
             with peak_memory(target.pgid) as (rss, pss):
@@ -496,8 +502,8 @@ def measure_blobs(targets: list[Target], inputs: Inputs, samples: Samples) -> No
             samples.add("rss_put", target, rss.mib)
             samples.add("pss_put", target, pss.mib)
     blob = inputs.blobs[-1]
-    for _ in inputs.blobs:
-        for target in targets:
+    for i, _ in enumerate(inputs.blobs):
+        for target in in_turn(targets, i):
             seconds = get_blob(target, last_repo[target.name], blob)
             samples.add("blob_get", target, mib_per_s(blob.size, seconds))
 
@@ -506,9 +512,9 @@ def measure_images(targets: list[Target], layouts: list[Path], kind: str, scratc
                    samples: Samples) -> dict[str, str]:
     """Push and pull each layout on each registry; the last repo pushed to, per registry."""
     repos: dict[str, str] = {}
-    for layout in layouts:
+    for i, layout in enumerate(layouts):
         size = layout_bytes(layout)
-        for target in targets:
+        for target in in_turn(targets, i):
             with peak_memory(target.pgid) as (rss, pss):
                 seconds, repos[target.name] = push_image(target, layout, kind)
             samples.add(f"push_{kind}", target, mib_per_s(size, seconds))
@@ -523,8 +529,8 @@ def measure_images(targets: list[Target], layouts: list[Path], kind: str, scratc
 def measure_load(targets: list[Target], repos: dict[str, str], runs: int,
                  samples: Samples) -> None:
     urls = {target.name: prepare_load(target, repos[target.name]) for target in targets}
-    for _ in range(runs):
-        for target in targets:
+    for i in range(runs):
+        for target in in_turn(targets, i):
             mine = urls[target.name]
             samples.add_load("manifest", target,
                              load(target, mine.manifest, mine.manifest_args()))
@@ -620,7 +626,9 @@ def missing_tools() -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="one run of each, not three")
+    parser.add_argument("--runs", type=int, default=5,
+                        help="runs of each measurement; the table gives the median [5]")
+    parser.add_argument("--quick", action="store_true", help="one run of each (--runs 1)")
     parser.add_argument("--workers", type=int, default=1,
                         help="berth's server processes [1, berth's own default]")
     parser.add_argument("--out", type=Path, help="also write every number to this JSON file")
@@ -629,7 +637,9 @@ def main() -> int:
     if missing:
         print("bench: missing tools: " + ", ".join(missing), file=sys.stderr)
         return 2
-    runs = 1 if args.quick else 3
+    runs = 1 if args.quick else args.runs
+    if runs < 1:
+        parser.error("--runs must be at least 1")
     # a plain kill still stops both registries and removes the temporary directory
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     info = machine()
