@@ -10,6 +10,7 @@ PYTHONPKG = "PYTHONPKG"
 NODEPKG = "NODEPKG"
 GOBINARY = "GOBINARY"
 JAR = "JAR"
+CARGO = "CARGO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class Package:
     ecosystem: str
     name: str
     version: str
-    package_manager: str    # OS, PYTHONPKG, NODEPKG, GOBINARY, JAR
+    package_manager: str    # OS, PYTHONPKG, NODEPKG, GOBINARY, JAR, CARGO
     purl_type: str          # "deb", "apk", "rpm", "pypi", "npm", "golang", "maven"
     path: str               # the file it was read from, relative to the root, no leading /
     layer: str              # digest of the layer that last wrote that file

@@ -16,6 +16,7 @@ packageurl-python (they agree on every form below):
 | npm | ``pkg:npm/%40scope/name@<version>`` (the ``@`` of a scope percent-encoded) |
 | golang | ``pkg:golang/<module path up to the last />/<last segment>@<version>`` |
 | maven | ``pkg:maven/<groupId>/<artifactId>@<version>`` |
+| cargo | ``pkg:cargo/<name>@<version>`` |
 
 Qualifiers are sorted by key; values and versions are percent-encoded except ``:`` and
 ``/`` (``+`` becomes ``%2B``).

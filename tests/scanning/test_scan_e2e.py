@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -24,12 +25,14 @@ from berth.testing.server import BerthServer, running_berth
 from tests.api.helpers import aws, aws_json, code_of, unique
 from tests.http.registry_client import OCI_MANIFEST, Client, sha256
 from tests.scanning.osv_fixtures import (
+    CRITICAL_V3,
     Fixture,
     debian_fixture,
     dpkg_status,
     record,
     write_records,
 )
+from tests.unit.scan.inventory.builders import CRATES, audit_section
 
 LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -322,3 +325,49 @@ def test_the_database_travels_as_an_oci_artifact(server: BerthServer, registry: 
                               f"{server.url}/{image}:v1", *login],
                              capture_output=True, text=True, timeout=300, env=other)
     assert refused.returncode == 1 and "not a berth vulnerability database" in refused.stderr
+
+
+def test_a_rust_binary_is_scanned_by_the_crates_it_was_built_from(
+        server: BerthServer, ecr: Any, registry: Client, loaded: Fixture, tmp_path: Path) -> None:
+    """A real ELF executable carrying cargo-auditable's ``.dep-v0`` section (added with
+    objcopy), pushed under enhanced scanning: its crates.io crates meet RustSec-style
+    records; its build dependency and its git crate do not."""
+    objcopy, true = shutil.which("objcopy"), shutil.which("true")
+    if objcopy is None or true is None:
+        pytest.skip("no objcopy (binutils) here")
+    (tmp_path / "dep-v0").write_bytes(audit_section(CRATES))
+    subprocess.run([objcopy, "--add-section", f".dep-v0={tmp_path / 'dep-v0'}",
+                    "--set-section-flags", ".dep-v0=readonly", true,
+                    str(tmp_path / "tool")], check=True)
+    crates = [record("RUSTSEC-2099-0001", "crates.io", "smallvec",
+                     events=[{"introduced": "0"}, {"fixed": "1.6.1"}], severity=[CRITICAL_V3]),
+              record("RUSTSEC-2099-0002", "crates.io", "time",
+                     events=[{"introduced": "0"}, {"fixed": "0.1.40"}]),   # already fixed
+              record("RUSTSEC-2099-0003", "crates.io", "cc", events=[{"introduced": "0"}]),
+              record("RUSTSEC-2099-0004", "crates.io", "forked", events=[{"introduced": "0"}])]
+    import_records(server, [*loaded.records, *crates], tmp_path / "osv")
+    repo = unique("rust")
+    aws(server, "ecr", "put-registry-scanning-configuration", "--scan-type", "ENHANCED",
+        "--rules", '[{"scanFrequency":"CONTINUOUS_SCAN","repositoryFilters":'
+        f'[{{"filter":"{repo}","filterType":"WILDCARD"}}]}}]')
+    try:
+        ecr.create_repository(repositoryName=repo)
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w") as tar:
+            binary = (tmp_path / "tool").read_bytes()
+            info = tarfile.TarInfo("usr/local/bin/tool")
+            info.size, info.mode = len(binary), 0o755
+            tar.addfile(info, io.BytesIO(binary))
+        push_layers(registry, repo, "v1", [(gzip.compress(raw.getvalue(), mtime=0),
+                                             sha256(raw.getvalue()))])
+        found = _enhanced(ecr, repo)
+    finally:
+        ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[])
+    assert [f["packageVulnerabilityDetails"]["vulnerabilityId"] for f in found] == [
+        "RUSTSEC-2099-0001"]
+    package = found[0]["packageVulnerabilityDetails"]["vulnerablePackages"][0]
+    assert {k: package[k] for k in ("name", "version", "packageManager", "filePath",
+                                    "fixedInVersion")} == {
+        "name": "smallvec", "version": "1.6.0", "packageManager": "CARGO",
+        "filePath": "usr/local/bin/tool", "fixedInVersion": "1.6.1"}
+    assert found[0]["severity"] == "CRITICAL"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import IO
 
-from berth.scan.inventory import apk, dpkg, gobinary, java, npm, osrelease, python, records
+from berth.scan.inventory import apk, dpkg, executable, java, npm, osrelease, python, records
 from berth.scan.inventory import rpmdb as rpm
 from berth.scan.inventory.limits import Limits
 from berth.scan.inventory.paths import ARCHIVE, EXECUTABLE
@@ -35,7 +35,7 @@ TEXT_READERS: dict[str, TextReader] = {
 STREAM_READERS: dict[str, StreamReader] = {
     records.RPM: rpm.read_rpmdb,
     ARCHIVE: java.read_archive,
-    EXECUTABLE: gobinary.read_executable,
+    EXECUTABLE: executable.read_executable,
 }
 
 

@@ -19,12 +19,9 @@ Go < 1.18 (pointers instead of inline strings) are not read (``PreGo118``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import IO
 
-from berth.scan.inventory import records
-from berth.scan.inventory.limits import Limits
-from berth.scan.inventory.records import FileFacts, RawPackage
+from berth.scan.inventory.records import RawPackage
 
 ELF = b"\x7fELF"
 MAGIC = b"\xff Go buildinf:"
@@ -38,19 +35,6 @@ _GO_VERSION = re.compile(r"go(\d+)\.(\d+)(?:\.(\d+))?(?:(rc|beta)(\d+))?")
 
 class PreGo118(ValueError):
     """A Go binary whose build information is in the pre-1.18 pointer form."""
-
-
-def read_executable(path: str, data: IO[bytes], size: int, limits: Limits,
-                    note: Callable[[str], None]) -> FileFacts | None:
-    """The Go toolchain (as package ``stdlib``), main module and dependencies of an
-    ELF Go binary; None for any other file."""
-    if data.read(len(ELF)) != ELF:
-        return None
-    found = find_buildinfo(data, start=len(ELF))
-    if found is None:
-        return None
-    packages = modules(*found)
-    return FileFacts(path, records.GO, packages) if packages else None
 
 
 def find_buildinfo(data: IO[bytes], start: int = 0) -> tuple[str, str] | None:

@@ -240,8 +240,8 @@ class _Reading:
             self.directories.add(path)
 
     def finish(self) -> LayerInventory:
-        go_paths = [p for p, f in self.files.items() if f.kind == records.GO]
-        for owner, owned in self.owners.owners_of(go_paths).items():
+        binaries = [p for p, f in self.files.items() if f.kind in (records.GO, records.RUST)]
+        for owner, owned in self.owners.owners_of(binaries).items():
             if (facts := self.files.get(owner)) is not None:
                 self.files[owner] = replace(facts, owns=tuple(sorted({*facts.owns, *owned})))
         for path, facts in list(self.files.items()):

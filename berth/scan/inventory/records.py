@@ -27,7 +27,7 @@ from berth.scan.inventory.errors import InventoryError
 
 # Bump whenever a detector, a cap or the record shape changes what a layer yields:
 # cached LayerInventories of another version must be read again.
-INVENTORY_VERSION = 2
+INVENTORY_VERSION = 3
 
 # FileFacts.kind
 OS_RELEASE = "os-release"          # fields: os-release KEY=VALUE pairs
@@ -40,6 +40,7 @@ RPM = "rpm"                        # packages, owns
 PYTHON = "python"                  # packages (one)
 NPM = "npm"                        # packages (one)
 GO = "go"                          # packages: the toolchain as "stdlib", main module, deps
+RUST = "rust"                      # packages: crates.io crates cargo-auditable recorded
 MAVEN = "maven"                    # packages: pom.properties of a jar and its nested jars
 OS_PACKAGE_KINDS = frozenset({DPKG, APK, RPM})
 

@@ -18,7 +18,17 @@ from collections.abc import Iterable, Sequence
 
 from berth.scan.inventory import osrelease, records
 from berth.scan.inventory.records import FileFacts, LayerInventory, RawPackage
-from berth.scan.model import GOBINARY, JAR, NODEPKG, OS, PYTHONPKG, Inventory, OsInfo, Package
+from berth.scan.model import (
+    CARGO,
+    GOBINARY,
+    JAR,
+    NODEPKG,
+    OS,
+    PYTHONPKG,
+    Inventory,
+    OsInfo,
+    Package,
+)
 
 Visible = dict[str, tuple[str, FileFacts]]   # path → (layer digest, facts)
 
@@ -27,7 +37,7 @@ _KINDS: dict[str, tuple[str | None, str, str]] = {
     records.DPKG: (None, OS, "deb"), records.APK: (None, OS, "apk"),
     records.RPM: (None, OS, "rpm"), records.PYTHON: ("PyPI", PYTHONPKG, "pypi"),
     records.NPM: ("npm", NODEPKG, "npm"), records.GO: ("Go", GOBINARY, "golang"),
-    records.MAVEN: ("Maven", JAR, "maven"),
+    records.MAVEN: ("Maven", JAR, "maven"), records.RUST: ("crates.io", CARGO, "cargo"),
 }
 
 

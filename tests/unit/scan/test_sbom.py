@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from berth.scan.model import GOBINARY, JAR, NODEPKG, OS, PYTHONPKG, Inventory, OsInfo, Package
+from berth.scan.model import (
+    CARGO,
+    GOBINARY,
+    JAR,
+    NODEPKG,
+    OS,
+    PYTHONPKG,
+    Inventory,
+    OsInfo,
+    Package,
+)
 from berth.scan.sbom import cyclonedx, image_url, package_url
 
 DEBIAN = OsInfo("debian", "12", "Debian GNU/Linux 12 (bookworm)", "Debian:12", "12.5")
@@ -46,6 +56,8 @@ def pkg(purl_type: str, name: str, version: str, *, manager: str = OS,
      "pkg:golang/stdlib@1.22.4"),
     (pkg("maven", "org.apache.logging.log4j:log4j-core", "2.14.1", manager=JAR), DEBIAN,
      "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"),
+    (pkg("cargo", "serde_json", "1.0.108+meta", manager=CARGO), DEBIAN,
+     "pkg:cargo/serde_json@1.0.108%2Bmeta"),
 ])
 def test_package_urls(package: Package, system: OsInfo | None, purl: str) -> None:
     assert package_url(package, system) == purl

@@ -1,12 +1,15 @@
-"""Inputs for the inventory tests: layers, Go binaries, jars, rpm databases."""
+"""Inputs for the inventory tests: layers, Go and Rust binaries, jars, rpm databases."""
 
 from __future__ import annotations
 
 import io
+import json
+import random
 import sqlite3
 import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +123,39 @@ MODINFO = ("path\texample.com/app/cmd/app\n"
            "dep\texample.com/local\tv0.0.0\n"
            "=>\t../local\t\n"
            "build\t-compiler=gc\n")
+
+
+CRATES = {"packages": [
+    {"name": "app", "version": "0.1.0", "source": "local", "root": True,
+     "dependencies": [1, 2, 3, 4]},
+    {"name": "smallvec", "version": "1.6.0", "source": "crates.io"},
+    {"name": "time", "version": "0.1.43", "source": "crates.io", "dependencies": [3]},
+    {"name": "libc", "version": "0.2.150", "source": "crates.io"},
+    {"name": "cc", "version": "1.0.83", "source": "crates.io", "kind": "build"},
+    {"name": "forked", "version": "0.3.0", "source": "git"},
+    {"name": "libc", "version": "0.2.150", "source": "crates.io"},
+]}
+
+
+def audit_section(document: object = CRATES, level: int = 7) -> bytes:
+    """What cargo-auditable puts in ``.dep-v0``: compact JSON, zlib-compressed."""
+    return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), level)
+
+
+def rust_binary(section: bytes | None = None, *, prefix: int = 3 << 19, seed: int = 7
+                ) -> bytes:
+    """An ELF file: ``\x7fELF``, ``prefix`` bytes of noise full of zlib header pairs
+    (``\x78\x9c`` and friends, as in real code and data), the section, more noise."""
+    noise = random.Random(seed)
+
+    def junk(size: int) -> bytes:
+        raw = bytearray(noise.randbytes(size))
+        for at in range(0, size - 1, 997):
+            raw[at:at + 2] = noise.choice([b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda"])
+        return bytes(raw)
+
+    return (b"\x7fELF" + junk(prefix)
+            + (audit_section() if section is None else section) + junk(5000))
 
 
 def jar(entries: dict[str, bytes]) -> bytes:
