@@ -245,10 +245,9 @@ async def get_manifest(request: Request) -> Response:
     if request.method == "HEAD":
         return Response(b"", media_type=record.media_type, headers=headers)
     images = _services(request).images
-    caller = request.state.caller
-    background = (BackgroundTask(images.record_pull, record, account,
-                                 caller.role_arn or caller.arn)
-                  if images.needs_pull_record(record) else None)
+    puller = request.state.caller.role_arn or request.state.caller.arn
+    background = (BackgroundTask(images.record_pull, record, account, puller)
+                  if images.needs_pull_record(record, puller) else None)
     return Response(record.payload, media_type=record.media_type, headers=headers,
                     background=background)
 

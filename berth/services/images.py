@@ -39,6 +39,7 @@ _NONDISTRIBUTABLE = ("application/vnd.oci.image.layer.nondistributable",
                      "application/vnd.docker.image.rootfs.foreign")
 MAX_TAGS_PER_PUSH = 100
 PULL_TIME_RESOLUTION = 60.0  # seconds; ECR promises at least daily
+MAX_PULL_MARKS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class Images:
         self.meta = meta
         self.clock = clock
         self.scanning = scanning
+        # (repository id, digest, principal) -> when this process last wrote its pull
+        self._pull_marks: dict[tuple[int, str, str], float] = {}
 
     async def get(self, repo: Repository, reference: str) -> ManifestRecord:
         """The manifest a tag or digest names; MANIFEST_UNKNOWN when there is none."""
@@ -90,11 +93,28 @@ class Images:
         raise ManifestUnknown(f"manifest {reference[:200]!r} not found in {name!r}",
                               detail={"reference": reference[:200]})
 
-    def needs_pull_record(self, record: ManifestRecord) -> bool:
-        """Whether a pull of ``record`` should be written down; a hot image is written at
-        most once per PULL_TIME_RESOLUTION seconds, not on every pull."""
+    def needs_pull_record(self, record: ManifestRecord, principal_arn: str) -> bool:
+        """Whether this pull of ``record`` should be written down: a hot image's pull
+        time is written at most once per PULL_TIME_RESOLUTION seconds by each process.
+
+        The process marks the write here, before it is made, so that the pulls arriving
+        while it is under way do not each queue one more. (They did: at thousands of
+        pulls a second, every minute brought a burst of writes that held each
+        connection for up to a second.) The mark is per principal, as an excluded
+        principal's pull is not written and must not stand in for another's.
+        """
+        now = self.clock.now()
         last = record.last_pulled_at
-        return last is None or last < self.clock.now() - PULL_TIME_RESOLUTION
+        if last is not None and last >= now - PULL_TIME_RESOLUTION:
+            return False
+        key = (record.repository_id, record.digest, principal_arn)
+        marked = self._pull_marks.get(key)
+        if marked is not None and marked >= now - PULL_TIME_RESOLUTION:
+            return False
+        if len(self._pull_marks) >= MAX_PULL_MARKS:
+            self._pull_marks.clear()
+        self._pull_marks[key] = now
+        return True
 
     async def record_pull(self, record: ManifestRecord, account_id: str,
                           principal_arn: str) -> None:
