@@ -125,8 +125,11 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _serve(settings: Settings) -> int:
     from berth.serving import run
 
-    _refuse_a_taken_address(settings.listen)
+    _refuse_a_taken_address(settings.listen)   # at once, before any work
     settings = _prepare_apart(settings)
+    # again: another server may have started on it while this one prepared (seconds),
+    # which leaves only the moment until Granian binds
+    _refuse_a_taken_address(settings.listen)
     os.environ[SETTINGS_ENV] = export_settings(settings)
     print(f"berth listening on http://{settings.listen} (account {settings.account_id}, "
           f"data in {settings.data_dir})", file=sys.stderr, flush=True)

@@ -3,12 +3,22 @@ supervising process and its workers free of what only start-up needs."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from berth.config import Settings, export_settings, import_settings, load_settings
-from berth.testing.server import BerthServer
+import pytest
+
+from berth import cli
+from berth.config import (
+    ConfigError,
+    Settings,
+    export_settings,
+    import_settings,
+    load_settings,
+)
+from berth.testing.server import BerthServer, free_port
 
 
 def test_settings_survive_the_trip_to_the_workers(tmp_path: Path) -> None:
@@ -62,3 +72,30 @@ def test_a_second_server_on_a_taken_address_refuses_to_start(tmp_path: Path) -> 
         assert first.password()  # the first still serves
     finally:
         first.stop()
+
+
+def test_an_address_taken_while_preparing_is_refused_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preparing takes seconds; a server that starts on the address meanwhile (two test
+    servers handed the same free port) is caught before Granian binds beside it."""
+    port = free_port()
+    settings = load_settings({}, {"data_dir": str(tmp_path / "data"),
+                                  "listen": f"127.0.0.1:{port}"})
+    other = socket.socket()
+    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+
+    def prepare(given: Settings) -> Settings:
+        other.bind(("127.0.0.1", port))
+        other.listen()
+        return given
+
+    def never(_: Settings) -> None:
+        raise AssertionError("served on a taken address")
+
+    monkeypatch.setattr(cli, "_prepare_apart", prepare)
+    monkeypatch.setattr("berth.serving.run", never)
+    try:
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            cli._serve(settings)
+    finally:
+        other.close()
