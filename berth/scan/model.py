@@ -41,7 +41,7 @@ class Package:
     name: str
     version: str
     package_manager: str    # OS, PYTHONPKG, NODEPKG, GOBINARY, JAR, CARGO
-    purl_type: str          # "deb", "apk", "rpm", "pypi", "npm", "golang", "maven"
+    purl_type: str          # "deb", "apk", "rpm", "pypi", "npm", "golang", "maven", "cargo"
     path: str               # the file it was read from, relative to the root, no leading /
     layer: str              # digest of the layer that last wrote that file
     source_name: str | None = None
