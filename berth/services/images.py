@@ -104,12 +104,9 @@ class Images:
         principal's pull is not written and must not stand in for another's.
         """
         now = self.clock.now()
-        last = record.last_pulled_at
-        if last is not None and last >= now - PULL_TIME_RESOLUTION:
-            return False
         key = (record.repository_id, record.digest, principal_arn)
-        marked = self._pull_marks.get(key)
-        if marked is not None and marked >= now - PULL_TIME_RESOLUTION:
+        written = max(record.last_pulled_at or 0.0, self._pull_marks.get(key, 0.0))
+        if written >= now - PULL_TIME_RESOLUTION:
             return False
         if len(self._pull_marks) >= MAX_PULL_MARKS:
             self._pull_marks.clear()
