@@ -107,12 +107,15 @@ def push_layers(registry: Client, repo: str, tag: str, layers: list[tuple[Path |
     return sha256(manifest)
 
 
-def gzip_layer(files: dict[str, bytes]) -> tuple[bytes, str]:
+def gzip_layer(files: dict[str, bytes], executables: tuple[str, ...] = ()
+               ) -> tuple[bytes, str]:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
+            if name in executables:
+                info.mode = 0o755
             tar.addfile(info, io.BytesIO(data))
     return gzip.compress(raw.getvalue(), mtime=0), sha256(raw.getvalue())
 
@@ -352,14 +355,9 @@ def test_a_rust_binary_is_scanned_by_the_crates_it_was_built_from(
         f'[{{"filter":"{repo}","filterType":"WILDCARD"}}]}}]')
     try:
         ecr.create_repository(repositoryName=repo)
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w") as tar:
-            binary = (tmp_path / "tool").read_bytes()
-            info = tarfile.TarInfo("usr/local/bin/tool")
-            info.size, info.mode = len(binary), 0o755
-            tar.addfile(info, io.BytesIO(binary))
-        push_layers(registry, repo, "v1", [(gzip.compress(raw.getvalue(), mtime=0),
-                                             sha256(raw.getvalue()))])
+        tool = "usr/local/bin/tool"
+        push_layers(registry, repo, "v1", [gzip_layer({tool: (tmp_path / "tool").read_bytes()},
+                                                      executables=(tool,))])
         found = _enhanced(ecr, repo)
     finally:
         ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[])
