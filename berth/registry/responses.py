@@ -41,7 +41,7 @@ class BlobResponse(Response):
     reads (README, "Why Granian and Starlette")."""
 
     def __init__(self, status: int, headers: dict[str, str],
-                 stream: Callable[[], AsyncIterator[bytes]], head: bool) -> None:
+                 stream: Callable[[], AsyncIterator[bytes | bytearray]], head: bool) -> None:
         self.status_code = status
         self.body = b""
         self.background = None

@@ -118,7 +118,7 @@ class Blobs:
         start, length, partial = _byte_range(range_header, size)
         return BlobRead(digest, size, start, length, partial)
 
-    def stream(self, read: BlobRead) -> AsyncIterator[bytes]:
+    def stream(self, read: BlobRead) -> AsyncIterator[bytes | bytearray]:
         return self.store.read(read.digest, read.start, read.length)
 
     async def unlink(self, repo: Repository, digest: Digest) -> None:

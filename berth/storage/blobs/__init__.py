@@ -46,7 +46,7 @@ class BlobStore(Protocol):
         """Size of the blob, or None when it is not stored."""
 
     def read(self, digest: Digest, offset: int = 0, length: int | None = None
-             ) -> AsyncIterator[bytes]:
+             ) -> AsyncIterator[bytes | bytearray]:
         """Stream ``length`` bytes (all when None) from ``offset``. Raises BlobMissing."""
 
     def local_path(self, digest: Digest) -> str | None:
