@@ -118,22 +118,45 @@ async def get_catalog(request: Request) -> Response:
 
 # blobs
 
+def _etag_matches(request: Request, etag: str) -> bool:
+    """Whether ``If-None-Match`` names the representation (RFC 9110 §13.1.2: weak
+    comparison, ``*`` for any), so a GET or HEAD answers 304."""
+    for header in request.headers.getlist("if-none-match"):
+        for tag in header.split(","):
+            tag = tag.strip()
+            if tag == "*" or tag.removeprefix("W/") == etag:
+                return True
+    return False
+
+
+def _not_modified(headers: dict[str, str]) -> Response:
+    return Response(None, status_code=304, headers={API_VERSION[0]: API_VERSION[1], **headers})
+
+
 async def get_blob(request: Request) -> Response:
     services = _services(request)
     digest = parse_digest(request.path_params["digest"])
+    etag = f'"{digest}"'
+    # If-None-Match comes before Range (RFC 9110 §13.2.2); the blob must still exist
+    # and be the caller's to read
+    unchanged = _etag_matches(request, etag)
+    range_header = None if unchanged else request.headers.get("range")
     download = await _download_repo(request)
     if download is not None:
-        read = await services.blobs.open(download, digest, request.headers.get("range"))
+        read = await services.blobs.open(download, digest, range_header)
     else:
         name = request.path_params["name"]
         check_name(name)
         action = ("ecr:BatchCheckLayerAvailability" if request.method == "HEAD"
                   else "ecr:GetDownloadUrlForLayer")
         read = await services.blobs.pull(await _account(request, action), name, digest,
-                                         request.headers.get("range"))
+                                         range_header)
+    if unchanged:
+        return _not_modified({"Docker-Content-Digest": str(digest), "ETag": etag,
+                              "Cache-Control": "max-age=31536000"})
     headers = {"Content-Length": str(read.length), "Docker-Content-Digest": str(read.digest),
                "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
-               "ETag": f'"{read.digest}"', "Cache-Control": "max-age=31536000"}
+               "ETag": etag, "Cache-Control": "max-age=31536000"}
     if read.partial:
         headers["Content-Range"] = read.content_range
     return BlobResponse(206 if read.partial else 200, headers,
@@ -240,14 +263,24 @@ async def get_manifest(request: Request) -> Response:
               for a in a.split(",") if a.strip()]
     if not acceptable(record.media_type, accept):
         raise Unsupported(f"manifest is {record.media_type}, which the client does not accept")
+    etag = f'"{record.digest}"'
     headers = {API_VERSION[0]: API_VERSION[1], "Docker-Content-Digest": record.digest,
-               "ETag": f'"{record.digest}"', "Content-Length": str(len(record.payload))}
+               "ETag": etag, "Content-Length": str(len(record.payload))}
+    unchanged = _etag_matches(request, etag)
     if request.method == "HEAD":
+        if unchanged:
+            return _not_modified({"Docker-Content-Digest": record.digest, "ETag": etag})
         return Response(b"", media_type=record.media_type, headers=headers)
+    # a GET answered 304 is still a pull: a caching proxy in front revalidates the
+    # images it serves, and their pull times must not go stale behind it
     images = _services(request).images
     puller = request.state.caller.role_arn or request.state.caller.arn
     background = (BackgroundTask(images.record_pull, record, account, puller)
                   if images.needs_pull_record(record, puller) else None)
+    if unchanged:
+        response = _not_modified({"Docker-Content-Digest": record.digest, "ETag": etag})
+        response.background = background
+        return response
     return Response(record.payload, media_type=record.media_type, headers=headers,
                     background=background)
 

@@ -120,3 +120,29 @@ def test_path_tricks_never_leave_the_registry(client: Client, shared_berth) -> N
         assert response.status_code in (400, 404), path
     response = client.http.get("/v2/ab/blobs/uploads/..%2f..%2f..%2fetc%2fpasswd")
     assert response.status_code in (400, 404)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_if_none_match_answers_304(client: Client, stored: tuple[str, str], method: str) -> None:
+    repo, digest = stored
+    url = f"/v2/{repo}/blobs/{digest}"
+    for header in (f'"{digest}"', f'W/"{digest}"', "*"):
+        # the precondition comes before the range, even an unsatisfiable one
+        response = client.http.request(method, url, headers={"If-None-Match": header,
+                                                             "Range": "bytes=99999-"})
+        assert response.status_code == 304, header
+        assert response.content == b""
+        assert response.headers["ETag"] == f'"{digest}"'
+        assert response.headers["Docker-Content-Digest"] == digest
+    other = client.http.request(method, url, headers={"If-None-Match": '"something else"'})
+    assert other.status_code == 200 and other.headers["ETag"] == f'"{digest}"'
+
+
+def test_if_none_match_does_not_reveal_another_repositorys_blob(
+        client: Client, stored: tuple[str, str]) -> None:
+    _, digest = stored
+    other = unique()
+    client.push_blob(other, b"something else")
+    response = client.http.get(f"/v2/{other}/blobs/{digest}",
+                               headers={"If-None-Match": f'"{digest}"'})
+    assert response.status_code == 404 and error_code(response) == "BLOB_UNKNOWN"

@@ -273,3 +273,48 @@ def test_a_pull_records_the_pull_time(client: Client, shared_berth: BerthServer)
             break
         time.sleep(0.1)
     assert detail["lastRecordedPullTime"] >= before["imagePushedAt"]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_if_none_match_answers_304(client: Client, method: str) -> None:
+    repo = unique()
+    digest = client.push_image(repo, "v1")
+    url = f"/v2/{repo}/manifests/v1"
+    for header in (f'"{digest}"', f'W/"{digest}"', f'"sha256:{"0" * 64}", "{digest}"', "*"):
+        response = client.http.request(method, url, headers={"If-None-Match": header})
+        assert response.status_code == 304, header
+        assert response.content == b""
+        assert response.headers["ETag"] == f'"{digest}"'
+        assert response.headers["Docker-Content-Digest"] == digest
+    other = client.http.request(method, url, headers={"If-None-Match": f'"sha256:{"0" * 64}"'})
+    assert other.status_code == 200 and other.headers["ETag"] == f'"{digest}"'
+    missing = client.http.request(method, f"/v2/{repo}/manifests/v2",
+                                  headers={"If-None-Match": "*"})
+    assert missing.status_code == 404  # "*" matches only what exists
+
+
+def test_a_revalidated_pull_records_the_pull_time(client: Client,
+                                                  shared_berth: BerthServer) -> None:
+    """A caching proxy in front of berth sees 304s; the image is still being pulled."""
+    repo = unique()
+    digest = client.push_image(repo, "v1")
+    got = client.http.get(f"/v2/{repo}/manifests/v1", headers={"If-None-Match": f'"{digest}"'})
+    assert got.status_code == 304
+    ecr = shared_berth.client()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        detail = ecr.describe_images(repositoryName=repo)["imageDetails"][0]
+        if "lastRecordedPullTime" in detail:
+            break
+        time.sleep(0.1)
+    assert "lastRecordedPullTime" in detail
+
+
+def test_if_none_match_needs_the_right_to_pull(shared_berth: BerthServer) -> None:
+    client = Client(f"http://{shared_berth.host}", "not a token")
+    try:
+        response = client.http.get(f"/v2/{unique()}/manifests/v1",
+                                   headers={"If-None-Match": "*"})
+        assert response.status_code == 401
+    finally:
+        client.close()
