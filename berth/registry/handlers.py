@@ -129,8 +129,10 @@ def _etag_matches(request: Request, etag: str) -> bool:
     return False
 
 
-def _not_modified(headers: dict[str, str]) -> Response:
-    return Response(None, status_code=304, headers={API_VERSION[0]: API_VERSION[1], **headers})
+def _not_modified(headers: dict[str, str], background: BackgroundTask | None = None
+                  ) -> Response:
+    return Response(None, status_code=304, headers={API_VERSION[0]: API_VERSION[1], **headers},
+                    background=background)
 
 
 async def get_blob(request: Request) -> Response:
@@ -266,21 +268,19 @@ async def get_manifest(request: Request) -> Response:
     etag = f'"{record.digest}"'
     headers = {API_VERSION[0]: API_VERSION[1], "Docker-Content-Digest": record.digest,
                "ETag": etag, "Content-Length": str(len(record.payload))}
-    unchanged = _etag_matches(request, etag)
+    background = None
+    if request.method == "GET":
+        # a GET answered 304 is a pull too: a caching proxy in front revalidates the
+        # images it serves, and their pull times must not go stale behind it
+        images = _services(request).images
+        puller = request.state.caller.role_arn or request.state.caller.arn
+        if images.needs_pull_record(record, puller):
+            background = BackgroundTask(images.record_pull, record, account, puller)
+    if _etag_matches(request, etag):
+        return _not_modified({"Docker-Content-Digest": record.digest, "ETag": etag},
+                             background)
     if request.method == "HEAD":
-        if unchanged:
-            return _not_modified({"Docker-Content-Digest": record.digest, "ETag": etag})
         return Response(b"", media_type=record.media_type, headers=headers)
-    # a GET answered 304 is still a pull: a caching proxy in front revalidates the
-    # images it serves, and their pull times must not go stale behind it
-    images = _services(request).images
-    puller = request.state.caller.role_arn or request.state.caller.arn
-    background = (BackgroundTask(images.record_pull, record, account, puller)
-                  if images.needs_pull_record(record, puller) else None)
-    if unchanged:
-        response = _not_modified({"Docker-Content-Digest": record.digest, "ETag": etag})
-        response.background = background
-        return response
     return Response(record.payload, media_type=record.media_type, headers=headers,
                     background=background)
 
