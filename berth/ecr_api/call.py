@@ -78,7 +78,7 @@ def encode_token(value: Any) -> str:
 def decode_token(token: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise _bad_token() from None
 
 

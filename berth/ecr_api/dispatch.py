@@ -66,7 +66,7 @@ async def _call(request: Request, target: str, seen: dict[str, Any]) -> dict[str
         raise UnknownOperation(f"Unknown operation {target[:200]}")
     try:
         raw = json.loads(body) if body.strip() else {}
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise SerializationFailure("the request body is not valid JSON") from None
     try:
         params = model.validate_input(operation, raw)

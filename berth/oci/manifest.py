@@ -85,6 +85,8 @@ def parse_manifest(payload: bytes, content_type: str | None) -> Manifest:
         doc = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestError(f"manifest is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ManifestError("manifest is not valid JSON: nested too deeply") from None
     if not isinstance(doc, dict):
         raise ManifestError("manifest must be a JSON object")
     media_type = _media_type(doc, content_type)

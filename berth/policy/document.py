@@ -125,6 +125,8 @@ def _load(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise PolicyError(f"policy is not valid JSON: {exc.msg} at line {exc.lineno} "
                           f"column {exc.colno}") from None
+    except RecursionError:
+        raise PolicyError("policy is not valid JSON: nested too deeply") from None
 
 
 def _no_unknown(obj: dict[str, Any], known: set[str], where: str) -> None:

@@ -663,7 +663,8 @@ def test_an_unknown_target_is_an_unknown_operation(shared_berth: BerthServer, ta
     assert aws_raw.error_type(response) == "UnknownOperationException"
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe",
+                                  b"[" * 100_000])
 def test_a_malformed_body_is_a_serialization_error(shared_berth: BerthServer, body: bytes
                                                    ) -> None:
     response = aws_raw.call(shared_berth, "DescribeRepositories", raw_body=body)

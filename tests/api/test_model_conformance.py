@@ -8,6 +8,7 @@ exact one. Successes: the body must hold only members of the output shape
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from tests.http.registry_client import Client, sha256
 
 OTHER_ACCOUNT = "999999999999"
 UNKNOWN_UPLOAD = "0f8fad5b-d9cb-469f-a165-70867728950e"
+# a token whose JSON nests deeper than any parser recurses
+DEEP_TOKEN = base64.urlsafe_b64encode(b"[" * 100_000).decode()
 DIGEST_0 = "sha256:" + "0" * 64
 
 
@@ -108,6 +111,7 @@ BAD_CALLS: list[tuple[str, Any, str | None]] = [
     ("DescribeRepositories", {"maxResults": 5000}, "InvalidParameterException"),
     ("DescribeRepositories", {"nextToken": "%%%"}, "InvalidParameterException"),
     ("DescribeRepositories", {"nextToken": "NQ=="}, "InvalidParameterException"),
+    ("DescribeRepositories", {"nextToken": DEEP_TOKEN}, "InvalidParameterException"),
     ("DescribeRepositories", {"repositoryNames": ["{repo}"], "maxResults": 5},
      "InvalidParameterException"),
     ("DescribeRepositories", {"registryId": "{other_account}"}, "AccessDeniedException"),

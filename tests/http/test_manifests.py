@@ -318,3 +318,8 @@ def test_if_none_match_needs_the_right_to_pull(shared_berth: BerthServer) -> Non
         assert response.status_code == 401
     finally:
         client.close()
+
+
+def test_a_deeply_nested_manifest_is_invalid_not_a_crash(client: Client) -> None:
+    response = client.put_manifest(unique(), "v1", b'{"a":' * 100_000)
+    assert response.status_code == 400 and error_code(response) == "MANIFEST_INVALID"

@@ -66,7 +66,7 @@ class AuditScanner:
             return None
         try:
             return crates(json.loads(self._found))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             self.note = f"cargo-auditable dependency list not read: {exc}"[:200]
             return None
 

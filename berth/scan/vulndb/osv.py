@@ -100,7 +100,7 @@ def parse_record(data: bytes) -> Record:
     """Validate and normalise one OSV JSON document; raises Skip."""
     try:
         doc = json.loads(data)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
         raise Skip(MALFORMED_JSON) from None
     if not isinstance(doc, dict):
         raise Skip(INVALID_RECORD)

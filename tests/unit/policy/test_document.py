@@ -102,6 +102,7 @@ def test_resource_policy_sids_may_have_spaces() -> None:
 REFUSALS: list[tuple[str, str, str]] = [
     # text, kind, the reason given
     ("{", "identity", "not valid JSON"),
+    ("[" * 100_000, "identity", "nested too deeply"),
     ("[]", "identity", "must be a JSON object"),
     (doc(ALLOW_ALL, Extra=1), "identity", "policy has unknown key 'Extra'"),
     (doc(ALLOW_ALL, Version="2020-01-01"), "identity",

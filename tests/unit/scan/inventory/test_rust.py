@@ -77,8 +77,9 @@ def test_corrupt_truncated_malformed_and_oversized_lists_are_noted(
     corrupt = section[:-30] + bytes(20) + section[-10:]   # the adler32 check fails
     truncated = b"\x7fELF" + bytes(100) + section[:len(section) // 2]
     malformed = zlib.compress(b'{"packages":[{"name":1,"version":}]}')
+    nested = zlib.compress(b'{"packages":' + b"[" * 100_000)
     for data, why in ((rust_binary(corrupt), "corrupt"), (truncated, "ends inside"),
-                      (rust_binary(malformed), "not read")):
+                      (rust_binary(malformed), "not read"), (rust_binary(nested), "not read")):
         scanner = scan(data)
         assert scanner.packages() is None
         assert scanner.note is not None and why in scanner.note, scanner.note

@@ -133,7 +133,7 @@ def test_an_equal_duplicate_keeps_the_first(tmp_path: Path) -> None:
 
 
 def test_bad_documents_are_counted_per_source_and_never_fatal(tmp_path: Path) -> None:
-    bad: list[Any] = [b"{not json", b"\xff\xfe", b"[1, 2]",
+    bad: list[Any] = [b"{not json", b"\xff\xfe", b"[1, 2]", b"[" * 100_000,
            record("X-1", entry("npm", "a", fixed("1", "SEMVER")), affected="nope"),
            record("X-2", entry("npm", 7, fixed("1", "SEMVER"))),
            record("X-3", entry("npm", "a", ecosystem_range(("fixed", 1)))),
@@ -148,7 +148,7 @@ def test_bad_documents_are_counted_per_source_and_never_fatal(tmp_path: Path) ->
     zipped = write_zip(tmp_path / "all.zip", *bad, OPENSSL)
     result = build([zipped, write_dir(tmp_path / "osv", *bad, REQUESTS)], tmp_path / "out",
                    now=NOW)
-    expected = {"malformed_json": 2, "invalid_record": 6, "invalid_modified": 1,
+    expected = {"malformed_json": 3, "invalid_record": 6, "invalid_modified": 1,
                 "missing_id": 1, "missing_modified": 1, "no_affected": 2,
                 "affected_no_package": 1}
     assert [s.skipped for s in result.sources] == [expected, {**expected, "duplicate": 1}]
