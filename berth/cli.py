@@ -18,6 +18,7 @@ from berth.config import (
     SETTINGS_ENV,
     ConfigError,
     Settings,
+    check_tls,
     export_settings,
     import_settings,
     load_settings,
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--account-id", help="default account, 12 digits [BERTH_ACCOUNT_ID]")
     serve.add_argument("--blob-store", help="file://PATH [BERTH_BLOB_STORE]")
     serve.add_argument("--public-url", help="URL clients use [BERTH_PUBLIC_URL]")
+    serve.add_argument("--tls-cert", help="PEM certificate chain: serve HTTPS [BERTH_TLS_CERT]")
+    serve.add_argument("--tls-key", help="its unencrypted PEM private key [BERTH_TLS_KEY]")
     serve.add_argument("--workers", type=int, help="server processes [BERTH_WORKERS, 1]")
     serve.add_argument("--log-level", help="debug, info, warning [BERTH_LOG_LEVEL, info]")
 
@@ -118,7 +121,7 @@ def _setting_flags(parser: argparse.ArgumentParser) -> None:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     names = ("data_dir", "database_url", "listen", "region", "account_id", "blob_store",
-             "public_url", "workers", "log_level")
+             "public_url", "tls_cert", "tls_key", "workers", "log_level")
     return {name: getattr(args, name, None) for name in names}
 
 
@@ -126,12 +129,14 @@ def _serve(settings: Settings) -> int:
     from berth.serving import run
 
     _refuse_a_taken_address(settings.listen)   # at once, before any work
+    check_tls(settings)
     settings = _prepare_apart(settings)
     # again: another server may have started on it while this one prepared (seconds),
     # which leaves only the moment until Granian binds
     _refuse_a_taken_address(settings.listen)
     os.environ[SETTINGS_ENV] = export_settings(settings)
-    print(f"berth listening on http://{settings.listen} (account {settings.account_id}, "
+    scheme = "https" if settings.tls else "http"
+    print(f"berth listening on {scheme}://{settings.listen} (account {settings.account_id}, "
           f"data in {settings.data_dir})", file=sys.stderr, flush=True)
     run(settings)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -28,6 +29,8 @@ class Settings:
     database_url: str | None = None
     blob_store: str | None = None
     public_url: str | None = None
+    tls_cert: str | None = None  # PEM certificate chain; with tls_key, berth serves HTTPS
+    tls_key: str | None = None
     workers: int = 1
     upload_expiry_seconds: int = 24 * 3600
     gc_interval_seconds: int = 3600
@@ -56,8 +59,13 @@ class Settings:
         return self.blob_store or f"file://{(self.data_dir / 'blobs').resolve()}"
 
     @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    @property
     def resolved_public_url(self) -> str:
-        return (self.public_url or f"http://{self.listen}").rstrip("/")
+        scheme = "https" if self.tls else "http"
+        return (self.public_url or f"{scheme}://{self.listen}").rstrip("/")
 
 
 _ENV = {
@@ -68,6 +76,8 @@ _ENV = {
     "database_url": "BERTH_DATABASE_URL",
     "blob_store": "BERTH_BLOB_STORE",
     "public_url": "BERTH_PUBLIC_URL",
+    "tls_cert": "BERTH_TLS_CERT",
+    "tls_key": "BERTH_TLS_KEY",
     "workers": "BERTH_WORKERS",
     "upload_expiry_seconds": "BERTH_UPLOAD_EXPIRY_SECONDS",
     "gc_interval_seconds": "BERTH_GC_INTERVAL_SECONDS",
@@ -121,6 +131,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("BERTH_ACCOUNT_ID must be 12 digits")
     if not re.fullmatch(r"[^\s:]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5}", settings.listen):
         raise ConfigError(f"listen address must be HOST:PORT, not {settings.listen!r}")
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        raise ConfigError("set both BERTH_TLS_CERT and BERTH_TLS_KEY, or neither")
     if bool(settings.root_access_key_id) != bool(settings.root_secret_access_key):
         raise ConfigError("set both BERTH_ROOT_ACCESS_KEY_ID and BERTH_ROOT_SECRET_ACCESS_KEY")
     if settings.lifecycle_interval_seconds < 0:
@@ -131,6 +143,23 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("BERTH_GC_INTERVAL_SECONDS must be 0 (off) or more")
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", settings.region):
         raise ConfigError(f"region {settings.region!r} is not a region name like us-east-1")
+
+
+def check_tls(settings: Settings) -> None:
+    """Load the certificate and key as the server will, so that a wrong path, a key of
+    another certificate or an encrypted key is said plainly before anything starts."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key, password=_no_password)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise ConfigError(f"cannot use TLS certificate {settings.tls_cert!r} with key "
+                          f"{settings.tls_key!r}: {exc}") from None
+
+
+def _no_password() -> str:
+    raise ValueError("the key is encrypted; give an unencrypted PEM key")
 
 
 def default_environ() -> Mapping[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from granian.constants import Interfaces, Loops
+from pathlib import Path
+
+from granian.constants import HTTPModes, Interfaces, Loops, SSLProtocols
 from granian.log import LogLevels
 from granian.server import Server
 
@@ -20,4 +22,9 @@ def run(settings: Settings) -> None:
         factory=True,
         log_level=LogLevels(settings.log_level.lower()),
         backlog=2048,
+        http=HTTPModes.auto,
+        ssl_cert=Path(settings.tls_cert) if settings.tls_cert else None,
+        ssl_key=Path(settings.tls_key) if settings.tls_key else None,
+        # TLS 1.2 too, as ECR's endpoints take: older docker and containerd builds need it
+        ssl_protocol_min=SSLProtocols.tls12,
     ).serve()

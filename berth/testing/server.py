@@ -7,6 +7,7 @@ import contextlib
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -16,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from berth.testing.tls import TlsFiles
 
 
 def free_port() -> int:
@@ -42,6 +45,7 @@ class BerthServer:
     root_key: tuple[str, str] = field(default_factory=new_root_key)
     account_id: str = field(default_factory=lambda: str(secrets.randbelow(9 * 10**11) + 10**11))
     region: str = "us-east-1"
+    tls: TlsFiles | None = None  # serve HTTPS with this certificate; clients trust its CA
 
     @property
     def host(self) -> str:
@@ -49,7 +53,7 @@ class BerthServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
     @property
     def settings_env(self) -> dict[str, str]:
@@ -57,7 +61,10 @@ class BerthServer:
         return {"BERTH_ROOT_ACCESS_KEY_ID": self.root_key[0],
                 "BERTH_ROOT_SECRET_ACCESS_KEY": self.root_key[1],
                 "BERTH_ACCOUNT_ID": self.account_id, "BERTH_REGION": self.region,
-                "BERTH_DATA_DIR": str(self.data_dir), "BERTH_LOG_LEVEL": "warning", **self.env}
+                "BERTH_DATA_DIR": str(self.data_dir), "BERTH_LOG_LEVEL": "warning",
+                **({"BERTH_TLS_CERT": str(self.tls.cert), "BERTH_TLS_KEY": str(self.tls.key)}
+                   if self.tls else {}),
+                **self.env}
 
     def start(self, timeout: float = 30) -> None:
         """Start the server; another process may have taken the free port meanwhile
@@ -78,6 +85,7 @@ class BerthServer:
              "--listen", self.host, "--workers", str(self.workers)],
             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
+        context = ssl.create_default_context(cafile=str(self.tls.ca)) if self.tls else None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -86,7 +94,7 @@ class BerthServer:
                     raise PortTaken(self.host)
                 raise RuntimeError(f"berth exited with {self.process.returncode}; see {log.name}")
             try:
-                with urllib.request.urlopen(f"{self.url}/v2/", timeout=1):
+                with urllib.request.urlopen(f"{self.url}/v2/", timeout=1, context=context):
                     return
             except urllib.error.HTTPError:
                 return  # 401: up and asking for credentials
@@ -120,7 +128,8 @@ class BerthServer:
 
         access_key, secret = key or self.root_key
         return boto3.client(service, endpoint_url=self.url, region_name=self.region,
-                            aws_access_key_id=access_key, aws_secret_access_key=secret)
+                            aws_access_key_id=access_key, aws_secret_access_key=secret,
+                            verify=str(self.tls.ca) if self.tls else None)
 
     def password(self) -> str:
         """A registry password from GetAuthorizationToken, as ``get-login-password`` prints."""

@@ -27,6 +27,8 @@ def test_flags_win_over_environment() -> None:
     ({"BERTH_WORKERS": "many"}, "integer"),
     ({"BERTH_WORKERS": "0"}, "at least 1"),
     ({"BERTH_REGION": "mars"}, "region"),
+    ({"BERTH_TLS_CERT": "/etc/berth/cert.pem"}, "BERTH_TLS_KEY"),
+    ({"BERTH_TLS_KEY": "/etc/berth/key.pem"}, "BERTH_TLS_CERT"),
 ])
 def test_bad_settings(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -36,3 +38,12 @@ def test_bad_settings(env: dict[str, str], message: str) -> None:
 def test_database_urls_map_to_async_drivers() -> None:
     assert async_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_database_url("sqlite:////tmp/a.db") == "sqlite+aiosqlite:////tmp/a.db"
+
+
+def test_tls_makes_the_default_public_url_https() -> None:
+    env = {"BERTH_TLS_CERT": "/etc/berth/cert.pem", "BERTH_TLS_KEY": "/etc/berth/key.pem"}
+    s = load_settings(env)
+    assert s.tls and s.resolved_public_url == "https://127.0.0.1:5000"
+    given = load_settings({**env, "BERTH_PUBLIC_URL": "https://registry.example.com/"})
+    assert given.resolved_public_url == "https://registry.example.com"
+    assert not load_settings({}).tls

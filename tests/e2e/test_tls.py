@@ -1,0 +1,216 @@
+"""berth over HTTPS (``--tls-cert``/``--tls-key``), with every client verifying the
+certificate against the test's own authority: skopeo, podman, boto3, the aws CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from berth.testing import layouts
+from berth.testing.server import BerthServer
+from berth.testing.tls import TlsFiles, make_tls_files
+from tests.api.helpers import aws_binary, aws_env
+from tests.e2e.clients import (
+    ContainersConfig,
+    Podman,
+    RegistryAuth,
+    ToolFailed,
+    run_tool,
+    unique_repo,
+)
+from tests.e2e.oci_files import assert_same_layout
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def cert_dir(tls_files: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What containers tools read: the authority's certificate as ``*.crt``, alone."""
+    directory = tmp_path_factory.mktemp("certs")
+    shutil.copy(tls_files.ca, directory / "ca.crt")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tls_berth(tls_files: TlsFiles, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[BerthServer]:
+    server = BerthServer(tmp_path_factory.mktemp("tls-berth") / "data", tls=tls_files)
+    server.start()
+    try:
+        server.open_for_tests()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_auth(skopeo_binary: str, tls_berth: BerthServer, cert_dir: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> RegistryAuth:
+    """``skopeo login`` the ECR way, over verified TLS."""
+    authfile = tmp_path_factory.mktemp("tls-auth") / "auth.json"
+    password = tls_berth.password()
+    subprocess.run([skopeo_binary, "login", "--authfile", str(authfile), "--cert-dir",
+                    str(cert_dir), "--username", "AWS", "--password-stdin", tls_berth.host],
+                   input=password.encode(), check=True, capture_output=True, timeout=60)
+    return RegistryAuth(authfile, httpx.BasicAuth("AWS", password))
+
+
+def skopeo_copy(binary: str, config: ContainersConfig, auth: RegistryAuth, source: str,
+                dest: str, *options: str) -> None:
+    run_tool([binary, "--policy", str(config.policy), "copy", "--quiet", "--authfile",
+              str(auth.authfile), "--preserve-digests", *options, source, dest],
+             env=config.env)
+
+
+def test_skopeo_round_trip_over_verified_tls(skopeo_binary: str, tls_berth: BerthServer,
+                                             tls_auth: RegistryAuth, cert_dir: Path,
+                                             containers_config: ContainersConfig,
+                                             tmp_path: Path) -> None:
+    image = layouts.many_layer_image(tmp_path / "source", layers=3)
+    repo = unique_repo("tls")
+    remote = f"docker://{tls_berth.host}/{repo}:v1"
+    skopeo_copy(skopeo_binary, containers_config, tls_auth, f"oci:{tmp_path / 'source'}:latest",
+                remote, "--dest-cert-dir", str(cert_dir))
+    skopeo_copy(skopeo_binary, containers_config, tls_auth, remote,
+                f"oci:{tmp_path / 'pulled'}:latest", "--src-cert-dir", str(cert_dir))
+    assert_same_layout(tmp_path / "source", tmp_path / "pulled", image.digest, blobs=5)
+
+
+def test_a_client_that_does_not_trust_the_certificate_is_refused(
+        skopeo_binary: str, tls_berth: BerthServer, tls_auth: RegistryAuth,
+        containers_config: ContainersConfig, tmp_path: Path) -> None:
+    """Verification is on and real: without the authority, skopeo will not talk."""
+    layouts.simple_image(tmp_path / "source")
+    with pytest.raises(ToolFailed) as refused:
+        skopeo_copy(skopeo_binary, containers_config, tls_auth,
+                    f"oci:{tmp_path / 'source'}:latest",
+                    f"docker://{tls_berth.host}/{unique_repo('untrusted')}:v1")
+    assert "certificate" in refused.value.stderr
+
+
+def test_podman_pulls_and_pushes_over_verified_tls(
+        podman_binary: str, skopeo_binary: str, tls_berth: BerthServer,
+        tls_auth: RegistryAuth, cert_dir: Path, containers_config: ContainersConfig,
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    layouts.simple_image(tmp_path / "source")
+    repo = unique_repo("tls-podman")
+    skopeo_copy(skopeo_binary, containers_config, tls_auth, f"oci:{tmp_path / 'source'}:latest",
+                f"docker://{tls_berth.host}/{repo}:v1", "--dest-cert-dir", str(cert_dir))
+    # a short base: podman refuses a runroot path over 50 characters
+    podman = Podman(podman_binary, tls_berth, tls_auth, containers_config,
+                    tmp_path_factory.mktemp("podman"))
+    common = ["--authfile", str(tls_auth.authfile), "--cert-dir", str(cert_dir),
+              "--signature-policy", str(containers_config.policy)]
+    podman.run("pull", "--quiet", *common, f"{tls_berth.host}/{repo}:v1")
+    copy = f"{tls_berth.host}/{repo}-copy:v2"
+    podman.run("tag", f"{tls_berth.host}/{repo}:v1", copy)
+    podman.run("push", "--quiet", *common, "--digestfile", str(tmp_path / "digest"), copy)
+    pushed = (tmp_path / "digest").read_text().strip()
+    trust = ssl.create_default_context(cafile=str(cert_dir / "ca.crt"))
+    with httpx.Client(base_url=tls_berth.url, auth=tls_auth.http_auth, verify=trust) as http:
+        got = http.head(f"/v2/{repo}-copy/manifests/v2",
+                        headers={"Accept": "application/vnd.oci.image.manifest.v1+json, "
+                                 "application/vnd.docker.distribution.manifest.v2+json"})
+    assert got.status_code == 200 and got.headers["Docker-Content-Digest"] == pushed
+
+
+def test_boto3_and_the_aws_cli_over_verified_tls(tls_berth: BerthServer,
+                                                 tls_files: TlsFiles) -> None:
+    ecr = tls_berth.client()
+    repo = unique_repo("tls-api").replace("/", "-")
+    created = ecr.create_repository(repositoryName=repo)["repository"]
+    assert created["repositoryUri"] == f"{tls_berth.host}/{repo}"
+    auth = ecr.get_authorization_token()["authorizationData"][0]
+    assert auth["proxyEndpoint"] == f"https://{tls_berth.host}"
+    out = subprocess.run(
+        [aws_binary(), "ecr", "describe-repositories", "--repository-names", repo,
+         "--endpoint-url", tls_berth.url, "--ca-bundle", str(tls_files.ca), "--output", "json"],
+        capture_output=True, text=True, timeout=120, env=aws_env(tls_berth),
+        stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert repo in out.stdout
+
+
+def test_plain_http_gets_no_registry(tls_berth: BerthServer) -> None:
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://{tls_berth.host}/v2/", timeout=5)
+
+
+# settings
+
+
+def serve(tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    """``berth serve`` with flags that make it refuse to start (so it never listens)."""
+    return subprocess.run([sys.executable, "-m", "berth", "serve", "--data-dir",
+                           str(tmp_path / "data"), "--listen", "127.0.0.1:1", *flags],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_certificate_without_its_key_is_refused(tmp_path: Path, tls_files: TlsFiles) -> None:
+    done = serve(tmp_path, "--tls-cert", str(tls_files.cert))
+    assert done.returncode == 2
+    assert "set both BERTH_TLS_CERT and BERTH_TLS_KEY" in done.stderr
+
+
+@pytest.mark.parametrize("problem", ["missing", "other key", "encrypted"])
+def test_an_unusable_certificate_or_key_is_said_before_starting(
+        tmp_path: Path, tls_files: TlsFiles, problem: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = tmp_path / "key.pem"
+    if problem == "missing":
+        key = tmp_path / "nowhere.pem"
+    else:
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(b"secret") if problem == "encrypted"
+            else serialization.NoEncryption())
+        key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
+    done = serve(tmp_path, "--tls-cert", str(tls_files.cert), "--tls-key", str(key))
+    assert done.returncode == 2, done.stderr
+    assert "cannot use TLS certificate" in done.stderr
+    if problem == "encrypted":
+        assert "encrypted" in done.stderr
+
+
+TLS_ONLY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_aws_secure_transport_is_true_over_tls_only(secure: bool, tls_berth: BerthServer,
+                                                    shared_berth: BerthServer) -> None:
+    """The usual "deny unless TLS" repository policy: over HTTPS berth serves the
+    repository, on both planes; over plain HTTP it refuses."""
+    server = tls_berth if secure else shared_berth
+    ecr = server.client()
+    repo = unique_repo("tls-only").replace("/", "-")
+    ecr.create_repository(repositoryName=repo)
+    ecr.set_repository_policy(repositoryName=repo, policyText=json.dumps(TLS_ONLY), force=True)
+    password = server.password()
+    trust = ssl.create_default_context(cafile=str(tls_berth.tls.ca)) if secure else True
+    with httpx.Client(base_url=server.url, auth=httpx.BasicAuth("AWS", password),
+                      verify=trust) as http:
+        tags = http.get(f"/v2/{repo}/tags/list")
+    if secure:
+        assert ecr.describe_images(repositoryName=repo)["imageDetails"] == []
+        assert tags.status_code == 200, tags.text
+    else:
+        with pytest.raises(ClientError) as denied:
+            ecr.describe_images(repositoryName=repo)
+        assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+        assert tags.status_code == 403, tags.text
