@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -266,13 +267,18 @@ def test_a_pull_records_the_pull_time(client: Client, shared_berth: BerthServer)
     assert "lastRecordedPullTime" not in before
     client.http.head(f"/v2/{repo}/manifests/v1")  # a HEAD is no pull
     client.http.get(f"/v2/{repo}/manifests/v1")
+    assert recorded_pull_time(ecr, repo) >= before["imagePushedAt"]
+
+
+def recorded_pull_time(ecr: Any, repo: str) -> Any:
+    """The image's lastRecordedPullTime, once the background write has made it (5 s)."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         detail = ecr.describe_images(repositoryName=repo)["imageDetails"][0]
         if "lastRecordedPullTime" in detail:
-            break
+            return detail["lastRecordedPullTime"]
         time.sleep(0.1)
-    assert detail["lastRecordedPullTime"] >= before["imagePushedAt"]
+    raise AssertionError(f"no pull time recorded for {repo}")
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
@@ -300,14 +306,7 @@ def test_a_revalidated_pull_records_the_pull_time(client: Client,
     digest = client.push_image(repo, "v1")
     got = client.http.get(f"/v2/{repo}/manifests/v1", headers={"If-None-Match": f'"{digest}"'})
     assert got.status_code == 304
-    ecr = shared_berth.client()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        detail = ecr.describe_images(repositoryName=repo)["imageDetails"][0]
-        if "lastRecordedPullTime" in detail:
-            break
-        time.sleep(0.1)
-    assert "lastRecordedPullTime" in detail
+    assert recorded_pull_time(shared_berth.client(), repo)
 
 
 def test_if_none_match_needs_the_right_to_pull(shared_berth: BerthServer) -> None:
