@@ -214,3 +214,16 @@ def test_aws_secure_transport_is_true_over_tls_only(secure: bool, tls_berth: Ber
             ecr.describe_images(repositoryName=repo)
         assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
         assert tags.status_code == 403, tags.text
+
+
+def test_tls_offers_http_1_1_only(tls_berth: BerthServer, tls_files: TlsFiles) -> None:
+    """ALPN picks HTTP/1.1 even for a client that offers h2 first (see the README)."""
+    import socket
+
+    context = ssl.create_default_context(cafile=str(tls_files.ca))
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    host, port = tls_berth.host.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname=host) as conn:
+        assert conn.selected_alpn_protocol() == "http/1.1"
+        assert conn.version() in ("TLSv1.2", "TLSv1.3")
