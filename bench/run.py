@@ -575,17 +575,30 @@ def summary(samples: Samples) -> list[dict[str, Any]]:
         berth, reference = metric.combine(runs["berth"]), metric.combine(runs["reference"])
         rows.append({"key": metric.key, "metric": metric.label, "unit": metric.unit,
                      "berth": berth, "reference": reference,
-                     "ratio": berth / reference if reference else None, "runs": runs})
+                     "ratio": berth / reference if reference else None,
+                     "paired": paired_ratio(metric, runs), "runs": runs})
     return rows
 
 
+def paired_ratio(metric: Metric, runs: dict[str, list[float]]) -> float | None:
+    """The median of each run's ratio: berth against the reference measured right beside
+    it, in the same state of the machine. On this VM that state swings (memory the host
+    has or has not backed yet), and when it moves both registries' medians, the ratio of
+    the medians can pair a lucky run with an unlucky one. None for peaks (RSS)."""
+    if metric.combine is not statistics.median:
+        return None
+    pairs = [b / r for b, r in zip(runs["berth"], runs["reference"], strict=True) if r]
+    return statistics.median(pairs) if pairs else None
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    lines = [("metric", "unit", "berth", "reference", "berth/ref")]
+    lines = [("metric", "unit", "berth", "reference", "berth/ref", "paired")]
     for row in rows:
         ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        paired = "-" if row["paired"] is None else f"{row['paired']:.2f}"
         lines.append((row["metric"], row["unit"], f"{row['berth']:,.1f}",
-                      f"{row['reference']:,.1f}", ratio))
-    widths = [max(len(line[i]) for line in lines) for i in range(5)]
+                      f"{row['reference']:,.1f}", ratio, paired))
+    widths = [max(len(line[i]) for line in lines) for i in range(6)]
     return "\n".join(
         "  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                   for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip()
