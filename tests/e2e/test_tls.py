@@ -3,6 +3,7 @@ certificate against the test's own authority: skopeo, podman, boto3, the aws CLI
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import ssl
@@ -141,6 +142,24 @@ def test_boto3_and_the_aws_cli_over_verified_tls(tls_berth: BerthServer,
         stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stderr
     assert repo in out.stdout
+
+
+def test_a_download_url_is_https_and_serves_the_layer(tls_berth: BerthServer,
+                                                      tls_auth: RegistryAuth,
+                                                      cert_dir: Path) -> None:
+    repo = unique_repo("tls-url")
+    data = b"layer served through a signed URL" * 100
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    trust = ssl.create_default_context(cafile=str(cert_dir / "ca.crt"))
+    with httpx.Client(base_url=tls_berth.url, auth=tls_auth.http_auth, verify=trust) as http:
+        pushed = http.post(f"/v2/{repo}/blobs/uploads/", params={"digest": digest},
+                           content=data)
+    assert pushed.status_code == 201, pushed.text
+    url = tls_berth.client().get_download_url_for_layer(
+        repositoryName=repo, layerDigest=digest)["downloadUrl"]
+    assert url.startswith(f"https://{tls_berth.host}/v2/{repo}/blobs/{digest}?")
+    got = httpx.get(url, verify=trust, timeout=30)  # no credentials: the URL is signed
+    assert got.status_code == 200 and got.content == data
 
 
 def test_plain_http_gets_no_registry(tls_berth: BerthServer) -> None:
