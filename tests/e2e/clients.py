@@ -73,26 +73,42 @@ def unique_repo(prefix: str) -> str:
 
 @dataclass(frozen=True)
 class RegistryAuth:
-    """What clients present to berth: an auth file for skopeo and podman, an httpx auth."""
+    """What clients present to berth: an auth file for skopeo and podman, an httpx auth;
+    and what they trust: for a server over TLS, a directory holding its authority's
+    certificate (``--cert-dir``), else nothing (plain HTTP, ``--tls-verify=false``)."""
 
     authfile: Path
     http_auth: httpx.Auth | None = None
+    cert_dir: Path | None = None
+
+    def tls_args(self, side: str = "") -> list[str]:
+        """skopeo's and podman's TLS flags; ``side`` is ``src-`` or ``dest-`` for copy."""
+        if self.cert_dir is None:
+            return [f"--{side}tls-verify=false"]
+        return [f"--{side}cert-dir", str(self.cert_dir)]
 
 
 def login(server: BerthServer, directory: Path) -> RegistryAuth:
     """Credentials for ``server``, the one place tests log in: the ECR way, with the
-    password GetAuthorizationToken gives, through ``skopeo login --password-stdin``."""
+    password GetAuthorizationToken gives, through ``skopeo login --password-stdin``;
+    over TLS with verification on, trusting the server's test authority."""
     authfile = directory / "auth.json"
+    cert_dir = None
+    if server.tls is not None:  # containers tools read every *.crt there as an authority
+        cert_dir = directory / "certs"
+        cert_dir.mkdir()
+        shutil.copy(server.tls.ca, cert_dir / "ca.crt")
     password = server.password()
+    auth = RegistryAuth(authfile, httpx.BasicAuth("AWS", password), cert_dir)
     skopeo = shutil.which("skopeo")
     if skopeo is not None:
-        subprocess.run([skopeo, "login", "--authfile", str(authfile), "--tls-verify=false",
+        subprocess.run([skopeo, "login", "--authfile", str(authfile), *auth.tls_args(),
                         "--username", "AWS", "--password-stdin", server.host],
                        input=password.encode(), check=True, capture_output=True, timeout=60)
     else:
         token = base64.b64encode(f"AWS:{password}".encode()).decode()
         authfile.write_text(json.dumps({"auths": {server.host: {"auth": token}}}))
-    return RegistryAuth(authfile=authfile, http_auth=httpx.BasicAuth("AWS", password))
+    return auth
 
 
 # configuration shared by skopeo and podman
@@ -145,8 +161,8 @@ class Skopeo:
     def copy(self, source: str, dest: str, *options: str, timeout: float = DEFAULT_TIMEOUT
              ) -> None:
         self.run("copy", "--quiet", "--authfile", str(self.auth.authfile),
-                 "--src-tls-verify=false", "--dest-tls-verify=false", *options, source, dest,
-                 timeout=timeout)
+                 *self.auth.tls_args("src-"), *self.auth.tls_args("dest-"), *options,
+                 source, dest, timeout=timeout)
 
     def push(self, layout: Path, repo: str, tag: str = "latest", ref: str = "latest",
              *options: str, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -165,23 +181,23 @@ class Skopeo:
                   timeout=timeout)
 
     def inspect(self, ref: str, *options: str) -> dict[str, Any]:
-        out = self.run("inspect", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+        out = self.run("inspect", *self.auth.tls_args(), "--authfile", str(self.auth.authfile),
                        *options, ref)
         result: dict[str, Any] = json.loads(out.stdout)
         return result
 
     def inspect_raw(self, ref: str, *options: str) -> bytes:
-        return self.run("inspect", "--raw", "--tls-verify=false",
+        return self.run("inspect", "--raw", *self.auth.tls_args(),
                         "--authfile", str(self.auth.authfile), *options, ref).stdout
 
     def list_tags(self, repo: str) -> list[str]:
-        out = self.run("list-tags", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+        out = self.run("list-tags", *self.auth.tls_args(), "--authfile", str(self.auth.authfile),
                        f"docker://{self.server.host}/{repo}")
         tags: list[str] = json.loads(out.stdout)["Tags"]
         return tags
 
     def delete(self, ref: str) -> None:
-        self.run("delete", "--tls-verify=false", "--authfile", str(self.auth.authfile), ref)
+        self.run("delete", *self.auth.tls_args(), "--authfile", str(self.auth.authfile), ref)
 
 
 # podman
@@ -228,12 +244,12 @@ class Podman:
         return f"{self.server.host}/{repo}:{tag}"
 
     def pull(self, ref: str, *options: str) -> None:
-        self.run("pull", "--quiet", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+        self.run("pull", "--quiet", *self.auth.tls_args(), "--authfile", str(self.auth.authfile),
                  "--signature-policy", str(self.config.policy), *options, ref)
 
     def push(self, ref: str, digestfile: Path, *options: str) -> str:
         """Push ``ref``; return the digest of the manifest podman pushed."""
-        self.run("push", "--quiet", "--tls-verify=false", "--authfile", str(self.auth.authfile),
+        self.run("push", "--quiet", *self.auth.tls_args(), "--authfile", str(self.auth.authfile),
                  "--signature-policy", str(self.config.policy),
                  "--digestfile", str(digestfile), *options, ref)
         return digestfile.read_text().strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import ssl
 import subprocess
 import sys
@@ -24,8 +23,9 @@ from tests.e2e.clients import (
     ContainersConfig,
     Podman,
     RegistryAuth,
+    Skopeo,
     ToolFailed,
-    run_tool,
+    login,
     unique_repo,
 )
 from tests.e2e.oci_files import assert_same_layout
@@ -34,14 +34,6 @@ from tests.e2e.oci_files import assert_same_layout
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="module")
-def cert_dir(tls_files: TlsFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What containers tools read: the authority's certificate as ``*.crt``, alone."""
-    directory = tmp_path_factory.mktemp("certs")
-    shutil.copy(tls_files.ca, directory / "ca.crt")
-    return directory
 
 
 @pytest.fixture(scope="module")
@@ -57,70 +49,60 @@ def tls_berth(tls_files: TlsFiles, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
-def tls_auth(skopeo_binary: str, tls_berth: BerthServer, cert_dir: Path,
+def tls_auth(skopeo_binary: str, tls_berth: BerthServer,
              tmp_path_factory: pytest.TempPathFactory) -> RegistryAuth:
     """``skopeo login`` the ECR way, over verified TLS."""
-    authfile = tmp_path_factory.mktemp("tls-auth") / "auth.json"
-    password = tls_berth.password()
-    subprocess.run([skopeo_binary, "login", "--authfile", str(authfile), "--cert-dir",
-                    str(cert_dir), "--username", "AWS", "--password-stdin", tls_berth.host],
-                   input=password.encode(), check=True, capture_output=True, timeout=60)
-    return RegistryAuth(authfile, httpx.BasicAuth("AWS", password))
+    auth = login(tls_berth, tmp_path_factory.mktemp("tls-auth"))
+    assert auth.tls_args() == ["--cert-dir", str(auth.cert_dir)]
+    return auth
 
 
-def skopeo_copy(binary: str, config: ContainersConfig, auth: RegistryAuth, source: str,
-                dest: str, *options: str) -> None:
-    run_tool([binary, "--policy", str(config.policy), "copy", "--quiet", "--authfile",
-              str(auth.authfile), "--preserve-digests", *options, source, dest],
-             env=config.env)
+@pytest.fixture(scope="module")
+def trust(tls_files: TlsFiles) -> ssl.SSLContext:
+    """What Python clients trust: the test authority only."""
+    return ssl.create_default_context(cafile=str(tls_files.ca))
 
 
-def test_skopeo_round_trip_over_verified_tls(skopeo_binary: str, tls_berth: BerthServer,
-                                             tls_auth: RegistryAuth, cert_dir: Path,
-                                             containers_config: ContainersConfig,
-                                             tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def tls_skopeo(skopeo_binary: str, tls_berth: BerthServer, tls_auth: RegistryAuth,
+               containers_config: ContainersConfig) -> Skopeo:
+    return Skopeo(skopeo_binary, tls_berth, tls_auth, containers_config)
+
+
+def test_skopeo_round_trip_over_verified_tls(tls_skopeo: Skopeo, tmp_path: Path) -> None:
     image = layouts.many_layer_image(tmp_path / "source", layers=3)
     repo = unique_repo("tls")
-    remote = f"docker://{tls_berth.host}/{repo}:v1"
-    skopeo_copy(skopeo_binary, containers_config, tls_auth, f"oci:{tmp_path / 'source'}:latest",
-                remote, "--dest-cert-dir", str(cert_dir))
-    skopeo_copy(skopeo_binary, containers_config, tls_auth, remote,
-                f"oci:{tmp_path / 'pulled'}:latest", "--src-cert-dir", str(cert_dir))
+    tls_skopeo.push(tmp_path / "source", repo, "v1")
+    tls_skopeo.pull(repo, "v1", tmp_path / "pulled")
     assert_same_layout(tmp_path / "source", tmp_path / "pulled", image.digest, blobs=5)
 
 
 def test_a_client_that_does_not_trust_the_certificate_is_refused(
-        skopeo_binary: str, tls_berth: BerthServer, tls_auth: RegistryAuth,
-        containers_config: ContainersConfig, tmp_path: Path) -> None:
+        tls_skopeo: Skopeo, tmp_path: Path) -> None:
     """Verification is on and real: without the authority, skopeo will not talk."""
     layouts.simple_image(tmp_path / "source")
     with pytest.raises(ToolFailed) as refused:
-        skopeo_copy(skopeo_binary, containers_config, tls_auth,
-                    f"oci:{tmp_path / 'source'}:latest",
-                    f"docker://{tls_berth.host}/{unique_repo('untrusted')}:v1")
+        tls_skopeo.run("copy", "--quiet", "--authfile", str(tls_skopeo.auth.authfile),
+                       f"oci:{tmp_path / 'source'}:latest",
+                       tls_skopeo.ref(unique_repo("untrusted"), "v1"))
     assert "certificate" in refused.value.stderr
 
 
 def test_podman_pulls_and_pushes_over_verified_tls(
-        podman_binary: str, skopeo_binary: str, tls_berth: BerthServer,
-        tls_auth: RegistryAuth, cert_dir: Path, containers_config: ContainersConfig,
-        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+        podman_binary: str, tls_skopeo: Skopeo, trust: ssl.SSLContext, tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
     layouts.simple_image(tmp_path / "source")
     repo = unique_repo("tls-podman")
-    skopeo_copy(skopeo_binary, containers_config, tls_auth, f"oci:{tmp_path / 'source'}:latest",
-                f"docker://{tls_berth.host}/{repo}:v1", "--dest-cert-dir", str(cert_dir))
+    tls_skopeo.push(tmp_path / "source", repo, "v1")
+    server, auth = tls_skopeo.server, tls_skopeo.auth
     # a short base: podman refuses a runroot path over 50 characters
-    podman = Podman(podman_binary, tls_berth, tls_auth, containers_config,
+    podman = Podman(podman_binary, server, auth, tls_skopeo.config,
                     tmp_path_factory.mktemp("podman"))
-    common = ["--authfile", str(tls_auth.authfile), "--cert-dir", str(cert_dir),
-              "--signature-policy", str(containers_config.policy)]
-    podman.run("pull", "--quiet", *common, f"{tls_berth.host}/{repo}:v1")
-    copy = f"{tls_berth.host}/{repo}-copy:v2"
-    podman.run("tag", f"{tls_berth.host}/{repo}:v1", copy)
-    podman.run("push", "--quiet", *common, "--digestfile", str(tmp_path / "digest"), copy)
-    pushed = (tmp_path / "digest").read_text().strip()
-    trust = ssl.create_default_context(cafile=str(cert_dir / "ca.crt"))
-    with httpx.Client(base_url=tls_berth.url, auth=tls_auth.http_auth, verify=trust) as http:
+    podman.pull(podman.ref(repo, "v1"))
+    copy = podman.ref(f"{repo}-copy", "v2")
+    podman.run("tag", podman.ref(repo, "v1"), copy)
+    pushed = podman.push(copy, tmp_path / "digest")
+    with httpx.Client(base_url=server.url, auth=auth.http_auth, verify=trust) as http:
         got = http.head(f"/v2/{repo}-copy/manifests/v2",
                         headers={"Accept": "application/vnd.oci.image.manifest.v1+json, "
                                  "application/vnd.docker.distribution.manifest.v2+json"})
@@ -146,11 +128,10 @@ def test_boto3_and_the_aws_cli_over_verified_tls(tls_berth: BerthServer,
 
 def test_a_download_url_is_https_and_serves_the_layer(tls_berth: BerthServer,
                                                       tls_auth: RegistryAuth,
-                                                      cert_dir: Path) -> None:
+                                                      trust: ssl.SSLContext) -> None:
     repo = unique_repo("tls-url")
     data = b"layer served through a signed URL" * 100
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    trust = ssl.create_default_context(cafile=str(cert_dir / "ca.crt"))
     with httpx.Client(base_url=tls_berth.url, auth=tls_auth.http_auth, verify=trust) as http:
         pushed = http.post(f"/v2/{repo}/blobs/uploads/", params={"digest": digest},
                            content=data)
@@ -212,7 +193,8 @@ TLS_ONLY = {"Version": "2012-10-17", "Statement": [{
 
 @pytest.mark.parametrize("secure", [True, False])
 def test_aws_secure_transport_is_true_over_tls_only(secure: bool, tls_berth: BerthServer,
-                                                    shared_berth: BerthServer) -> None:
+                                                    shared_berth: BerthServer,
+                                                    trust: ssl.SSLContext) -> None:
     """The usual "deny unless TLS" repository policy: over HTTPS berth serves the
     repository, on both planes; over plain HTTP it refuses."""
     server = tls_berth if secure else shared_berth
@@ -221,9 +203,8 @@ def test_aws_secure_transport_is_true_over_tls_only(secure: bool, tls_berth: Ber
     ecr.create_repository(repositoryName=repo)
     ecr.set_repository_policy(repositoryName=repo, policyText=json.dumps(TLS_ONLY), force=True)
     password = server.password()
-    trust = ssl.create_default_context(cafile=str(tls_berth.tls.ca)) if secure else True
     with httpx.Client(base_url=server.url, auth=httpx.BasicAuth("AWS", password),
-                      verify=trust) as http:
+                      verify=trust if secure else True) as http:
         tags = http.get(f"/v2/{repo}/tags/list")
     if secure:
         assert ecr.describe_images(repositoryName=repo)["imageDetails"] == []
