@@ -15,6 +15,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -27,6 +28,7 @@ from berth.clock import Clock, SystemClock
 from berth.config import SETTINGS_ENV, ConfigError, Settings, import_settings
 from berth.ecr_api import dispatch as ecr_dispatch
 from berth.errors import BerthError, Denied, MethodNotAllowed, NotFound
+from berth.forwarded import ForwardedHeaders, TrustedProxies, parse_networks
 from berth.iam_api import endpoint as query_api
 from berth.registry.handlers import record as record_v2
 from berth.registry.responses import oci_error
@@ -208,7 +210,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
     routes = [Route("/", aws_api, methods=["POST"]),
               Route("/healthz", healthz, methods=["GET"]),
               Route("/readyz", readyz, methods=["GET"]), *ROUTES]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+    middleware = [] if settings.trusted_proxies is None else [Middleware(
+        ForwardedHeaders, proxies=TrustedProxies(parse_networks(settings.trusted_proxies)))]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
+                     exception_handlers={
         BerthError: _berth_error,
         HTTPException: _http_error,
         ClientDisconnect: _client_gone,

@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--public-url", help="URL clients use [BERTH_PUBLIC_URL]")
     serve.add_argument("--tls-cert", help="PEM certificate chain: serve HTTPS [BERTH_TLS_CERT]")
     serve.add_argument("--tls-key", help="its unencrypted PEM private key [BERTH_TLS_KEY]")
+    serve.add_argument("--trusted-proxies",
+                       help="comma-separated addresses and CIDR blocks of reverse proxies "
+                       "whose X-Forwarded-For and X-Forwarded-Proto are believed "
+                       "[BERTH_TRUSTED_PROXIES, none]")
     serve.add_argument("--workers", type=int, help="server processes [BERTH_WORKERS, 1]")
     serve.add_argument("--log-level", help="debug, info, warning [BERTH_LOG_LEVEL, info]")
 
@@ -121,7 +125,7 @@ def _setting_flags(parser: argparse.ArgumentParser) -> None:
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     names = ("data_dir", "database_url", "listen", "region", "account_id", "blob_store",
-             "public_url", "tls_cert", "tls_key", "workers", "log_level")
+             "public_url", "tls_cert", "tls_key", "trusted_proxies", "workers", "log_level")
     return {name: getattr(args, name, None) for name in names}
 
 

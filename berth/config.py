@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from berth.forwarded import parse_networks
+
 
 class ConfigError(ValueError):
     """A setting has a value berth cannot use."""
@@ -31,6 +33,8 @@ class Settings:
     public_url: str | None = None
     tls_cert: str | None = None  # PEM certificate chain; with tls_key, berth serves HTTPS
     tls_key: str | None = None
+    # addresses and CIDR blocks whose X-Forwarded-For/-Proto berth believes (berth.forwarded)
+    trusted_proxies: str | None = None
     workers: int = 1
     upload_expiry_seconds: int = 24 * 3600
     gc_interval_seconds: int = 3600
@@ -78,6 +82,7 @@ _ENV = {
     "public_url": "BERTH_PUBLIC_URL",
     "tls_cert": "BERTH_TLS_CERT",
     "tls_key": "BERTH_TLS_KEY",
+    "trusted_proxies": "BERTH_TRUSTED_PROXIES",
     "workers": "BERTH_WORKERS",
     "upload_expiry_seconds": "BERTH_UPLOAD_EXPIRY_SECONDS",
     "gc_interval_seconds": "BERTH_GC_INTERVAL_SECONDS",
@@ -133,6 +138,11 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(f"listen address must be HOST:PORT, not {settings.listen!r}")
     if (settings.tls_cert is None) != (settings.tls_key is None):
         raise ConfigError("set both BERTH_TLS_CERT and BERTH_TLS_KEY, or neither")
+    if settings.trusted_proxies is not None:
+        try:
+            parse_networks(settings.trusted_proxies)
+        except ValueError as exc:
+            raise ConfigError(f"BERTH_TRUSTED_PROXIES: {exc}") from None
     if bool(settings.root_access_key_id) != bool(settings.root_secret_access_key):
         raise ConfigError("set both BERTH_ROOT_ACCESS_KEY_ID and BERTH_ROOT_SECRET_ACCESS_KEY")
     if settings.lifecycle_interval_seconds < 0:

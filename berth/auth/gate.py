@@ -21,6 +21,7 @@ from berth.auth.keys import ServerKeys
 from berth.auth.principals import Principal
 from berth.clock import Clock
 from berth.errors import BerthError, ExpiredToken, Unauthorized
+from berth.forwarded import client_address
 from berth.services.audit import AuditEvent
 
 SIGNED_SERVICES = frozenset({"ecr", "sts", "iam"})
@@ -139,7 +140,6 @@ def audit_event(scope: Mapping[str, Any], caller: Principal | None, *, event_nam
                 error: BerthError | None, error_code: str | None = None) -> AuditEvent:
     """An audit event of an ASGI request: who (when known), from where, what, and how it
     ended (``error_code`` overrides the error's AWS name, as /v2/ reports OCI codes)."""
-    client = scope.get("client")
     agent = next((v.decode("latin-1") for k, v in scope.get("headers", ())
                   if k == b"user-agent"), None)
     return AuditEvent(
@@ -147,7 +147,7 @@ def audit_event(scope: Mapping[str, Any], caller: Principal | None, *, event_nam
         principal_arn=caller.arn if caller else None,
         account_id=caller.account_id if caller else None,
         access_key_id=caller.access_key_id if caller else None,
-        source_ip=str(client[0]) if client else None, user_agent=agent,
+        source_ip=client_address(scope), user_agent=agent,
         request_id=request_id, resource_arn=resource_arn,
         recipient_account=recipient_account, read_only=read_only,
         error_code=error_code or (error.ecr_exception if error else None),
@@ -156,11 +156,10 @@ def audit_event(scope: Mapping[str, Any], caller: Principal | None, *, event_nam
 
 def request_context(scope: Mapping[str, Any]) -> dict[str, str | list[str]]:
     """The global condition keys of an ASGI request."""
-    client = scope.get("client")
     context: dict[str, str | list[str]] = {
         "aws:SecureTransport": "true" if scope.get("scheme") == "https" else "false"}
-    if client:
-        context["aws:SourceIp"] = str(client[0])
+    if (address := client_address(scope)) is not None:
+        context["aws:SourceIp"] = address
     return context
 
 

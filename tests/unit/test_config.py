@@ -29,6 +29,8 @@ def test_flags_win_over_environment() -> None:
     ({"BERTH_REGION": "mars"}, "region"),
     ({"BERTH_TLS_CERT": "/etc/berth/cert.pem"}, "BERTH_TLS_KEY"),
     ({"BERTH_TLS_KEY": "/etc/berth/key.pem"}, "BERTH_TLS_CERT"),
+    ({"BERTH_TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, r"'lb\.internal' is not an IP"),
+    ({"BERTH_TRUSTED_PROXIES": "10.0.0.0/33"}, "BERTH_TRUSTED_PROXIES"),
 ])
 def test_bad_settings(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
