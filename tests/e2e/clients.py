@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,14 @@ def require_tool(name: str) -> str:
     return path
 
 
+def require_root(what: str) -> None:
+    """Skip a test of a tool that needs root when not root, but fail under CI=true."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{what} needs root, which CI=true runs as")
+        pytest.skip(f"{what} needs root; its end-to-end tests are skipped")
+
+
 def unique_repo(prefix: str) -> str:
     return f"e2e/{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -80,6 +89,7 @@ class RegistryAuth:
     authfile: Path
     http_auth: httpx.Auth | None = None
     cert_dir: Path | None = None
+    password: str | None = None  # for clients that take ``--user AWS:<password>`` (ctr)
 
     def tls_args(self, side: str = "") -> list[str]:
         """skopeo's and podman's TLS flags; ``side`` is ``src-`` or ``dest-`` for copy."""
@@ -99,7 +109,7 @@ def login(server: BerthServer, directory: Path) -> RegistryAuth:
         cert_dir.mkdir()
         shutil.copy(server.tls.ca, cert_dir / "ca.crt")
     password = server.password()
-    auth = RegistryAuth(authfile, httpx.BasicAuth("AWS", password), cert_dir)
+    auth = RegistryAuth(authfile, httpx.BasicAuth("AWS", password), cert_dir, password)
     skopeo = shutil.which("skopeo")
     if skopeo is not None:
         subprocess.run([skopeo, "login", "--authfile", str(authfile), *auth.tls_args(),
@@ -269,3 +279,100 @@ class Podman:
                 return False
             raise
         return True
+
+
+# containerd
+
+
+@dataclass
+class Containerd:
+    """containerd, the runtime under Kubernetes' kubelet and docker's image store, with a
+    root, state and socket of its own, driven through ``ctr``. It needs root.
+
+    Pulls unpack on the ``native`` snapshotter (plain copies, no mounts needed), which
+    checks every layer against the config's ``diff_ids``.
+    """
+
+    binary: str
+    ctr: str
+    base: Path
+    namespace: str = "berth-e2e"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.base / "containerd.sock"
+
+    def start(self, timeout: float = 30) -> None:
+        config = self.base / "config.toml"
+        config.write_text(
+            'version = 2\n'
+            f'root = "{self.base / "root"}"\nstate = "{self.base / "state"}"\n'
+            'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+            f'[grpc]\n  address = "{self.socket}"\n'
+            f'[ttrpc]\n  address = "{self.socket}.ttrpc"\n')
+        log = self.base / "containerd.log"
+        with open(log, "wb") as out:
+            self.process = subprocess.Popen([self.binary, "--config", str(config)], stdout=out,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"containerd exited: {log.read_text()[-4000:]}")
+            if self.socket.exists() and subprocess.run(
+                    [self.ctr, "--address", str(self.socket), "version"],
+                    capture_output=True, timeout=10).returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"containerd did not start: {log.read_text()[-4000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def run(self, *args: str, timeout: float = DEFAULT_TIMEOUT
+            ) -> subprocess.CompletedProcess[bytes]:
+        return run_tool([self.ctr, "--address", str(self.socket), "--namespace",
+                         self.namespace, *args], timeout=timeout)
+
+    def registry_args(self, ref: str, auth: RegistryAuth) -> list[str]:
+        """``ctr``'s credentials and transport for ``ref``'s registry: the login password,
+        and plain HTTP, or a ``certs.d`` host entry naming the authority berth's certificate
+        is checked against (ctr itself speaks plain HTTP to 127.0.0.1, as it does to
+        localhost, unless a host entry says otherwise: the way nodes are set up)."""
+        assert auth.password is not None
+        user = ["--user", f"AWS:{auth.password}"]
+        if auth.cert_dir is None:
+            return [*user, "--plain-http"]
+        host = ref.split("/", 1)[0]
+        hosts_dir = self.base / "certs.d"
+        (hosts_dir / host).mkdir(parents=True, exist_ok=True)
+        (hosts_dir / host / "hosts.toml").write_text(
+            f'server = "https://{host}"\n[host."https://{host}"]\n'
+            f'  capabilities = ["pull", "resolve", "push"]\n'
+            f'  ca = "{auth.cert_dir / "ca.crt"}"\n')
+        return [*user, "--hosts-dir", str(hosts_dir)]
+
+    def pull(self, ref: str, auth: RegistryAuth, *options: str) -> None:
+        self.run("images", "pull", "--snapshotter", "native", *self.registry_args(ref, auth),
+                 *options, ref)
+
+    def push(self, ref: str, auth: RegistryAuth, *options: str) -> None:
+        self.run("images", "push", *self.registry_args(ref, auth), *options, ref)
+
+    def digest(self, ref: str) -> str:
+        """The manifest (or index) digest containerd holds for ``ref``."""
+        for line in self.run("images", "ls").stdout.decode().splitlines()[1:]:
+            fields = line.split()
+            if fields and fields[0] == ref:
+                return fields[2]
+        raise AssertionError(f"containerd has no image {ref}")

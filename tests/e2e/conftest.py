@@ -13,11 +13,13 @@ import pytest
 
 from berth.testing.server import BerthServer
 from tests.e2e.clients import (
+    Containerd,
     ContainersConfig,
     Podman,
     RegistryAuth,
     Skopeo,
     login,
+    require_root,
     require_tool,
 )
 
@@ -67,3 +69,16 @@ def podman(podman_binary: str, shared_berth: BerthServer, registry_auth: Registr
     """podman with storage of its own for the module (see ``Podman``)."""
     return Podman(podman_binary, shared_berth, registry_auth, containers_config,
                   tmp_path_factory.mktemp("podman"))
+
+
+@pytest.fixture(scope="module")
+def containerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Containerd]:
+    """A containerd daemon of the module's own (see ``Containerd``)."""
+    binary, ctr = require_tool("containerd"), require_tool("ctr")
+    require_root("containerd")
+    daemon = Containerd(binary, ctr, tmp_path_factory.mktemp("containerd"))
+    daemon.start()
+    try:
+        yield daemon
+    finally:
+        daemon.stop()

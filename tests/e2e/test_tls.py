@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import ssl
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from berth.testing.server import BerthServer
 from berth.testing.tls import TlsFiles, make_tls_files
 from tests.api.helpers import aws_binary, aws_env
 from tests.e2e.clients import (
+    Containerd,
     ContainersConfig,
     Podman,
     RegistryAuth,
@@ -107,6 +109,29 @@ def test_podman_pulls_and_pushes_over_verified_tls(
                         headers={"Accept": "application/vnd.oci.image.manifest.v1+json, "
                                  "application/vnd.docker.distribution.manifest.v2+json"})
     assert got.status_code == 200 and got.headers["Docker-Content-Digest"] == pushed
+
+
+def test_containerd_pulls_and_pushes_over_verified_tls(
+        containerd: Containerd, tls_skopeo: Skopeo, tmp_path: Path) -> None:
+    image = layouts.many_layer_image(tmp_path / "source", layers=2, layer_size=16 * 1024)
+    repo = unique_repo("tls-containerd")
+    tls_skopeo.push(tmp_path / "source", repo, "v1")
+    host, auth = tls_skopeo.server.host, tls_skopeo.auth
+    pulled, pushed = f"{host}/{repo}:v1", f"{host}/{repo}-copy:v2"
+    containerd.pull(pulled, auth)
+    assert containerd.digest(pulled) == image.digest
+    containerd.run("images", "tag", pulled, pushed)
+    containerd.push(pushed, auth)
+    assert tls_skopeo.inspect(tls_skopeo.ref(f"{repo}-copy", "v2"))["Digest"] == image.digest
+    # an authority that did not sign berth's certificate: containerd refuses the server
+    other = make_tls_files(tmp_path / "other")
+    (tmp_path / "untrusting").mkdir()
+    shutil.copy(other.ca, tmp_path / "untrusting" / "ca.crt")
+    with pytest.raises(ToolFailed) as refused:
+        containerd.pull(pulled, RegistryAuth(auth.authfile, cert_dir=tmp_path / "untrusting",
+                                             password=auth.password))
+    assert "certificate" in refused.value.stderr
+    containerd.run("images", "rm", pulled, pushed)
 
 
 def test_boto3_and_the_aws_cli_over_verified_tls(tls_berth: BerthServer,
