@@ -212,13 +212,14 @@ def create_app(settings: Settings, clock: Clock | None = None,
               Route("/readyz", readyz, methods=["GET"]), *ROUTES]
     middleware = [] if settings.trusted_proxies is None else [Middleware(
         ForwardedHeaders, proxies=TrustedProxies(parse_networks(settings.trusted_proxies)))]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
-                     exception_handlers={
+    handlers = {
         BerthError: _berth_error,
         HTTPException: _http_error,
         ClientDisconnect: _client_gone,
         Exception: _unexpected,
-    })
+    }
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware,
+                     exception_handlers=handlers)
 
 
 async def healthz(request: Request) -> Response:
