@@ -139,9 +139,9 @@ def _serve(settings: Settings) -> int:
     # which leaves only the moment until Granian binds
     _refuse_a_taken_address(settings.listen)
     os.environ[SETTINGS_ENV] = export_settings(settings)
-    scheme = "https" if settings.tls else "http"
-    print(f"berth listening on {scheme}://{settings.listen} (account {settings.account_id}, "
-          f"data in {settings.data_dir})", file=sys.stderr, flush=True)
+    print(f"berth listening on {settings.scheme}://{settings.listen} "
+          f"(account {settings.account_id}, data in {settings.data_dir})",
+          file=sys.stderr, flush=True)
     run(settings)
     return 0
 

@@ -67,9 +67,13 @@ class Settings:
         return self.tls_cert is not None
 
     @property
+    def scheme(self) -> str:
+        """What berth itself serves: ``https`` with a certificate, else ``http``."""
+        return "https" if self.tls else "http"
+
+    @property
     def resolved_public_url(self) -> str:
-        scheme = "https" if self.tls else "http"
-        return (self.public_url or f"{scheme}://{self.listen}").rstrip("/")
+        return (self.public_url or f"{self.scheme}://{self.listen}").rstrip("/")
 
 
 _ENV = {
