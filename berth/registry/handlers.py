@@ -153,12 +153,12 @@ async def get_blob(request: Request) -> Response:
                   else "ecr:GetDownloadUrlForLayer")
         read = await services.blobs.pull(await _account(request, action), name, digest,
                                          range_header)
+    caching = {"Docker-Content-Digest": str(digest), "ETag": etag,
+               "Cache-Control": "max-age=31536000"}
     if unchanged:
-        return _not_modified({"Docker-Content-Digest": str(digest), "ETag": etag,
-                              "Cache-Control": "max-age=31536000"})
-    headers = {"Content-Length": str(read.length), "Docker-Content-Digest": str(read.digest),
-               "Content-Type": "application/octet-stream", "Accept-Ranges": "bytes",
-               "ETag": etag, "Cache-Control": "max-age=31536000"}
+        return _not_modified(caching)
+    headers = {"Content-Length": str(read.length), "Content-Type": "application/octet-stream",
+               "Accept-Ranges": "bytes", **caching}
     if read.partial:
         headers["Content-Range"] = read.content_range
     return BlobResponse(206 if read.partial else 200, headers,
@@ -266,8 +266,7 @@ async def get_manifest(request: Request) -> Response:
     if not acceptable(record.media_type, accept):
         raise Unsupported(f"manifest is {record.media_type}, which the client does not accept")
     etag = f'"{record.digest}"'
-    headers = {API_VERSION[0]: API_VERSION[1], "Docker-Content-Digest": record.digest,
-               "ETag": etag, "Content-Length": str(len(record.payload))}
+    caching = {"Docker-Content-Digest": record.digest, "ETag": etag}
     background = None
     if request.method == "GET":
         # a GET answered 304 is a pull too: a caching proxy in front revalidates the
@@ -277,8 +276,9 @@ async def get_manifest(request: Request) -> Response:
         if images.needs_pull_record(record, puller):
             background = BackgroundTask(images.record_pull, record, account, puller)
     if _etag_matches(request, etag):
-        return _not_modified({"Docker-Content-Digest": record.digest, "ETag": etag},
-                             background)
+        return _not_modified(caching, background)
+    headers = {API_VERSION[0]: API_VERSION[1], "Content-Length": str(len(record.payload)),
+               **caching}
     if request.method == "HEAD":
         return Response(b"", media_type=record.media_type, headers=headers)
     return Response(record.payload, media_type=record.media_type, headers=headers,
