@@ -27,6 +27,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def registry_password(ecr: Any) -> str:
+    """The /v2/ password a GetAuthorizationToken call of the ``ecr`` client gives (its
+    token is base64 of ``AWS:<password>``), as ``get-login-password`` prints it."""
+    data = ecr.get_authorization_token()["authorizationData"][0]
+    return base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
+
+
 def new_root_key() -> tuple[str, str]:
     return ("AKIA" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30))
 
@@ -133,8 +140,7 @@ class BerthServer:
 
     def password(self) -> str:
         """A registry password from GetAuthorizationToken, as ``get-login-password`` prints."""
-        data = self.client().get_authorization_token()["authorizationData"][0]
-        return base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
+        return registry_password(self.client())
 
     def open_for_tests(self) -> None:
         """Let pushes create repositories (a ROOT CREATE_ON_PUSH template) and mounts work."""

@@ -19,6 +19,10 @@ from tests.http.registry_client import OCI_INDEX, OCI_MANIFEST, Client, sha256
 
 ARTIFACT_TYPE = "application/vnd.example.sbom.v1+json"
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
+# the usual "deny unless TLS" repository policy
+TLS_ONLY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
 
 
 def unique(prefix: str = "api") -> str:

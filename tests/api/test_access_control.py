@@ -3,7 +3,6 @@ and cross-account pulls (the seed guide's AllowCrossAccountPull), over real HTTP
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -16,7 +15,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from berth.testing.server import BerthServer
+from berth.testing.server import BerthServer, registry_password
 from tests.http.registry_client import Client, error_code
 
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"
@@ -34,8 +33,7 @@ def new_user(server: BerthServer, *policies: str) -> tuple[str, str]:
 
 
 def password(server: BerthServer, key: tuple[str, str]) -> str:
-    data = server.client("ecr", key=key).get_authorization_token()["authorizationData"][0]
-    return base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
+    return registry_password(server.client("ecr", key=key))
 
 
 def code(error: pytest.ExceptionInfo[ClientError]) -> str:

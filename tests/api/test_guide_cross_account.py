@@ -3,7 +3,6 @@ the aws CLI, and the two accounts it names pulling over /v2/ and BatchGetImage."
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from berth.testing.server import BerthServer, running_berth
+from berth.testing.server import BerthServer, registry_password, running_berth
 from tests.api.helpers import aws_json
 from tests.http.registry_client import Client
 
@@ -48,8 +47,7 @@ def make_account(server: BerthServer, account_id: str) -> tuple[str, str]:
 
 
 def login(server: BerthServer, key: tuple[str, str]) -> str:
-    data = server.client("ecr", key=key).get_authorization_token()["authorizationData"][0]
-    return base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
+    return registry_password(server.client("ecr", key=key))
 
 
 def test_the_guides_cross_account_policy(tmp_path: Path) -> None:

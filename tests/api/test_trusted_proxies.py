@@ -3,7 +3,6 @@ client and the scheme the proxy reports; without it, nobody can claim them by he
 
 from __future__ import annotations
 
-import base64
 import json
 import subprocess
 import sys
@@ -16,14 +15,11 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from berth.testing.server import BerthServer, running_berth
+from berth.testing.server import BerthServer, registry_password, running_berth
+from tests.api.helpers import TLS_ONLY
 from tests.api.test_access_control import code
 from tests.api.test_audit import eventually
 from tests.http.registry_client import Client
-
-TLS_ONLY = {"Version": "2012-10-17", "Statement": [{
-    "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
-    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +109,7 @@ def test_source_ip_conditions_see_the_forwarded_client(server: BerthServer) -> N
 
     ecr = forwarding(server.client("ecr", key=secret), office)
     assert ecr.describe_images(repositoryName=repo)["imageDetails"]
-    data = ecr.get_authorization_token()["authorizationData"][0]
-    token = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)[1]
-    user = Client(server.url, token)
+    user = Client(server.url, registry_password(ecr))
     manifest = f"/v2/{repo}/manifests/{tag}"
     assert user.http.get(manifest, headers=office).status_code == 200
     assert user.http.get(manifest).status_code == 403

@@ -87,9 +87,12 @@ class RegistryAuth:
     certificate (``--cert-dir``), else nothing (plain HTTP, ``--tls-verify=false``)."""
 
     authfile: Path
-    http_auth: httpx.Auth | None = None
     cert_dir: Path | None = None
-    password: str | None = None  # for clients that take ``--user AWS:<password>`` (ctr)
+    password: str | None = None  # the GetAuthorizationToken password, user AWS
+
+    @property
+    def http_auth(self) -> httpx.Auth | None:
+        return httpx.BasicAuth("AWS", self.password) if self.password is not None else None
 
     def tls_args(self, side: str = "") -> list[str]:
         """skopeo's and podman's TLS flags; ``side`` is ``src-`` or ``dest-`` for copy."""
@@ -109,7 +112,7 @@ def login(server: BerthServer, directory: Path) -> RegistryAuth:
         cert_dir.mkdir()
         shutil.copy(server.tls.ca, cert_dir / "ca.crt")
     password = server.password()
-    auth = RegistryAuth(authfile, httpx.BasicAuth("AWS", password), cert_dir, password)
+    auth = RegistryAuth(authfile, cert_dir, password)
     skopeo = shutil.which("skopeo")
     if skopeo is not None:
         subprocess.run([skopeo, "login", "--authfile", str(authfile), *auth.tls_args(),

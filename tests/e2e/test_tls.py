@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from berth.testing import layouts
 from berth.testing.server import BerthServer
 from berth.testing.tls import TlsFiles, make_tls_files
-from tests.api.helpers import aws_binary, aws_env
+from tests.api.helpers import TLS_ONLY, aws_binary, aws_env
 from tests.e2e.clients import (
     Containerd,
     ContainersConfig,
@@ -209,11 +209,6 @@ def test_an_unusable_certificate_or_key_is_said_before_starting(
     assert "cannot use TLS certificate" in done.stderr
     if problem == "encrypted":
         assert "encrypted" in done.stderr
-
-
-TLS_ONLY = {"Version": "2012-10-17", "Statement": [{
-    "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "ecr:*",
-    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
 
 
 @pytest.mark.parametrize("secure", [True, False])
