@@ -72,7 +72,8 @@ class TrustedProxies:
         return client
 
     def rewrite(self, scope: Scope) -> None:
-        peer = _address(scope.get("client"))
+        client = scope.get("client")
+        peer = _parse(str(client[0])) if client else None
         if peer is None or not self.trusts(peer):
             return
         forwarded_for: list[str] = []
@@ -83,9 +84,9 @@ class TrustedProxies:
             elif name == b"x-forwarded-proto":
                 proto.extend(_values(value))
         if forwarded_for:
-            client = self.client(peer, forwarded_for)
-            if client != peer:
-                scope["client"] = (str(client), 0)
+            origin = self.client(peer, forwarded_for)
+            if origin != peer:
+                scope["client"] = (str(origin), 0)
         if proto and proto[-1].lower() in ("http", "https"):
             scope["scheme"] = proto[-1].lower()
 
@@ -119,10 +120,6 @@ def client_address(scope: Mapping[str, Any]) -> str | None:
 
 def _values(raw: bytes) -> list[str]:
     return [part.strip() for part in raw.decode("latin-1").split(",") if part.strip()]
-
-
-def _address(client: Any) -> Address | None:
-    return _parse(str(client[0])) if client else None
 
 
 def _parse(text: str) -> Address | None:
