@@ -16,12 +16,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
 
-from berth.testing.server import BerthServer
+from berth.testing.tls import TlsFiles
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -101,7 +101,19 @@ class RegistryAuth:
         return [f"--{side}cert-dir", str(self.cert_dir)]
 
 
-def login(server: BerthServer, directory: Path) -> RegistryAuth:
+class Registry(Protocol):
+    """Where clients reach berth: a ``BerthServer`` itself, or a proxy in front of one."""
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def tls(self) -> TlsFiles | None: ...
+
+    def password(self) -> str: ...
+
+
+def login(server: Registry, directory: Path) -> RegistryAuth:
     """Credentials for ``server``, the one place tests log in: the ECR way, with the
     password GetAuthorizationToken gives, through ``skopeo login --password-stdin``;
     over TLS with verification on, trusting the server's test authority."""
@@ -157,7 +169,7 @@ class ContainersConfig:
 @dataclass
 class Skopeo:
     binary: str
-    server: BerthServer
+    server: Registry
     auth: RegistryAuth
     config: ContainersConfig
 
@@ -224,7 +236,7 @@ class Podman:
     """
 
     binary: str
-    server: BerthServer
+    server: Registry
     auth: RegistryAuth
     config: ContainersConfig
     base: Path

@@ -91,12 +91,12 @@ def test_a_client_that_does_not_trust_the_certificate_is_refused(
 
 
 def test_podman_pulls_and_pushes_over_verified_tls(
-        podman_binary: str, tls_skopeo: Skopeo, trust: ssl.SSLContext, tmp_path: Path,
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+        podman_binary: str, tls_berth: BerthServer, tls_skopeo: Skopeo, trust: ssl.SSLContext,
+        tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     layouts.simple_image(tmp_path / "source")
     repo = unique_repo("tls-podman")
     tls_skopeo.push(tmp_path / "source", repo, "v1")
-    server, auth = tls_skopeo.server, tls_skopeo.auth
+    server, auth = tls_berth, tls_skopeo.auth
     # a short base: podman refuses a runroot path over 50 characters
     podman = Podman(podman_binary, server, auth, tls_skopeo.config,
                     tmp_path_factory.mktemp("podman"))
